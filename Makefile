@@ -1,0 +1,40 @@
+# SAA build, test and benchmark entry points. `make help` lists them.
+GO      ?= go
+PLUGINS := echo http_fetch github tickets
+NPM_DIRS := host/auth/interop
+
+.PHONY: help build plugins run test test-deps bench bench-http check clean
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+build: bin/saa plugins ## build bin/saa and every first-party plugin
+
+bin/saa: FORCE
+	$(GO) build -trimpath -o bin/saa ./cmd/saa
+
+plugins: bin/saa ## build the first-party plugins and pin their sha256 in manifests/
+	@for p in $(PLUGINS); do bin/saa plugin build plugins/$$p || exit 1; done
+
+run: build ## build and start `saa serve` on the embedded defaults
+	bin/saa serve
+
+test-deps: ## install the npm packages the interop and lint tests use
+	@for d in $(NPM_DIRS); do [ -d $$d/node_modules ] || npm ci --no-audit --no-fund --prefix $$d || exit 1; done
+
+test: build test-deps ## run every test
+	$(GO) test -count=1 -timeout 15m ./...
+
+bench: build ## Go benchmarks of the runtime and auth, each beside its baseline
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./host/...
+
+check: ## gofmt, go vet, go mod tidy; fail if anything changed
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+	$(GO) mod tidy
+	git diff --exit-code -- go.mod go.sum manifests
+
+clean:
+	rm -rf bin plugins/*/*.wasm
+
+FORCE:

@@ -1,0 +1,130 @@
+package host
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/secure-agent/saa/host/egress"
+	"github.com/secure-agent/saa/host/store"
+	"github.com/secure-agent/saa/host/wasm"
+)
+
+// Config configures a Runtime. Start from DefaultConfig, then FromEnv.
+type Config struct {
+	// DataDir holds the database, the compiled-module cache and generated keys.
+	DataDir string
+	// PluginsDir holds the trusted local manifests loaded at start. Their
+	// wasm paths must stay inside its parent folder.
+	PluginsDir string
+	// Production refuses generated keys (ENVIRONMENT=production).
+	Production bool
+	// EgressAllowCIDRs lets plugins reach otherwise refused addresses
+	// (private, loopback...) inside these prefixes: internal APIs are real.
+	EgressAllowCIDRs []netip.Prefix
+	// Caps bound every plugin whatever its manifest asks; a manifest limit of
+	// zero gets the cap.
+	Caps Limits
+	// Pool sizes each plugin's instance pool.
+	Pool wasm.PoolOptions
+	// MaxInput bounds the input of one call.
+	MaxInput int64
+	// PluginConfig holds per-plugin config values (Extism config_get).
+	PluginConfig map[string]map[string]string
+	// Logger receives the runtime's logs; nil means slog.Default().
+	Logger *slog.Logger
+	// DB, when set, is used instead of opening DataDir/saa.db; the caller
+	// keeps ownership.
+	DB *store.DB
+	// Resolver resolves egress host names; nil means the system resolver.
+	Resolver egress.Resolver
+	// Getenv reads the environment (SAA_MASTER_KEY); nil means os.Getenv.
+	Getenv func(string) string
+}
+
+// Limits are operator caps and defaults for plugin limits.
+type Limits struct {
+	MemoryBytes int64
+	Timeout     time.Duration
+	MaxOutput   int64
+}
+
+// DefaultConfig returns the embedded defaults: everything under ./data, the
+// manifests in ./manifests, and conservative caps.
+func DefaultConfig() Config {
+	return Config{
+		DataDir:    "data",
+		PluginsDir: "manifests",
+		Caps: Limits{
+			MemoryBytes: 256 << 20,
+			Timeout:     30 * time.Second,
+			MaxOutput:   16 << 20,
+		},
+		MaxInput: 8 << 20,
+	}
+}
+
+// FromEnv applies the environment variables of DESIGN.md to c.
+func (c Config) FromEnv(getenv func(string) string) (Config, error) {
+	if v := getenv("SAA_DATA_DIR"); v != "" {
+		c.DataDir = v
+	}
+	if v := getenv("SAA_PLUGINS_DIR"); v != "" {
+		c.PluginsDir = v
+	}
+	switch env := getenv("ENVIRONMENT"); env {
+	case "", "local":
+	case "production":
+		c.Production = true
+	default:
+		return c, fmt.Errorf("ENVIRONMENT: %q is not local or production", env)
+	}
+	if v := getenv("SAA_EGRESS_ALLOW_CIDRS"); v != "" {
+		for _, s := range strings.Split(v, ",") {
+			p, err := netip.ParsePrefix(strings.TrimSpace(s))
+			if err != nil {
+				return c, fmt.Errorf("SAA_EGRESS_ALLOW_CIDRS: %w", err)
+			}
+			c.EgressAllowCIDRs = append(c.EgressAllowCIDRs, p.Masked())
+		}
+	}
+	c.Getenv = getenv
+	return c, nil
+}
+
+// Validate reports the first setting that cannot work.
+func (c Config) Validate() error {
+	switch {
+	case c.DataDir == "" && c.DB == nil:
+		return errors.New("config: data dir is required")
+	case c.PluginsDir == "":
+		return errors.New("config: plugins dir is required")
+	case c.Caps.MemoryBytes < 1<<20:
+		return errors.New("config: memory cap below 1 MiB")
+	case c.Caps.Timeout <= 0:
+		return errors.New("config: timeout cap must be positive")
+	case c.Caps.MaxOutput <= 0:
+		return errors.New("config: output cap must be positive")
+	case c.MaxInput <= 0:
+		return errors.New("config: input cap must be positive")
+	}
+	return nil
+}
+
+// effective returns the limits a plugin runs under: its own, capped by the operator's.
+func (c Limits) effective(asked Limits) wasm.Limits {
+	pick := func(asked, cap int64) int64 {
+		if asked <= 0 || asked > cap {
+			return cap
+		}
+		return asked
+	}
+	return wasm.Limits{
+		MemoryBytes: pick(asked.MemoryBytes, c.MemoryBytes),
+		Timeout:     time.Duration(pick(int64(asked.Timeout), int64(c.Timeout))),
+		MaxOutput:   pick(asked.MaxOutput, c.MaxOutput),
+	}
+}

@@ -1,0 +1,117 @@
+package host
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	extism "github.com/extism/go-sdk"
+
+	"github.com/secure-agent/saa/host/egress"
+	"github.com/secure-agent/saa/host/wasm"
+	"github.com/secure-agent/saa/manifests"
+	"github.com/secure-agent/saa/pdk/wire"
+)
+
+// Invoke runs plugin.action for p with input (JSON) and returns the output
+// (JSON). Every surface calls this one method, so every caller gets the same
+// checks, in this order: the action exists, p holds every scope it requires,
+// the input matches its schema; then the plugin runs, and its output is
+// scrubbed of secret values and must match the output schema.
+func (rt *Runtime) Invoke(ctx context.Context, p Principal, pluginName, action string, input []byte) ([]byte, error) {
+	pl, act, err := rt.lookup(pluginName, action)
+	if err != nil {
+		return nil, err
+	}
+	if missing := missingScopes(p, pl.manifest.NamespacedScopes(act)); len(missing) > 0 {
+		return nil, &ScopeError{Missing: missing}
+	}
+	if int64(len(input)) > rt.cfg.MaxInput {
+		return nil, fmt.Errorf("%w: %d bytes exceeds the %d-byte limit", ErrInvalidInput, len(input), rt.cfg.MaxInput)
+	}
+	if err := validateJSON(pl.manifest, act.Name, input, true); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidInput, err)
+	}
+
+	sess := rt.guard.Session(pl.policy, rt.secrets)
+	ctx = wasm.WithEgress(ctx, func(ctx context.Context, req wire.HTTPRequest) wire.HTTPResponse {
+		resp, err := sess.Do(ctx, req)
+		if err != nil {
+			return wire.HTTPResponse{Error: sess.RedactString(err.Error())}
+		}
+		return resp
+	})
+	out, err := pl.module.Call(ctx, p.key(), act.Name, input, rt.guestLogger(pl.manifest.Name, sess))
+	if err != nil {
+		return nil, &redactedError{msg: sess.RedactString(err.Error()), kind: kindOf(err)}
+	}
+	out = sess.Redact(out)
+	if err := validateJSON(pl.manifest, act.Name, out, false); err != nil {
+		return nil, fmt.Errorf("plugin/%s: %w: %v", pl.manifest.Name, ErrInvalidOutput, err)
+	}
+	return out, nil
+}
+
+func (rt *Runtime) lookup(pluginName, action string) (*plugin, manifests.Action, error) {
+	pl, ok := rt.plugin(pluginName)
+	if !ok {
+		return nil, manifests.Action{}, fmt.Errorf("%w: %s.%s", ErrNotFound, pluginName, action)
+	}
+	act, ok := pl.manifest.Action(action)
+	if !ok {
+		return nil, manifests.Action{}, fmt.Errorf("%w: %s.%s", ErrNotFound, pluginName, action)
+	}
+	return pl, act, nil
+}
+
+func missingScopes(p Principal, required []string) []string {
+	var missing []string
+	for _, s := range required {
+		if !p.HasScope(s) {
+			missing = append(missing, s)
+		}
+	}
+	return missing
+}
+
+// validateJSON checks that data is one JSON value matching the action's input
+// (or output) schema.
+func validateJSON(m *manifests.Manifest, action string, data []byte, input bool) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return fmt.Errorf("not JSON: %v", err)
+	}
+	if dec.More() {
+		return errors.New("not JSON: trailing data after the value")
+	}
+	schema := m.OutputSchema(action)
+	if input {
+		schema = m.InputSchema(action)
+	}
+	if err := schema.Validate(v); err != nil {
+		return err
+	}
+	return nil
+}
+
+// guestLogger forwards a guest's log lines to slog, scrubbed of secrets.
+func (rt *Runtime) guestLogger(name string, sess *egress.Session) wasm.Logger {
+	log := rt.log.With("plugin", name)
+	return func(level extism.LogLevel, msg string) {
+		lvl := slog.LevelInfo
+		switch level {
+		case extism.LogLevelTrace, extism.LogLevelDebug:
+			lvl = slog.LevelDebug
+		case extism.LogLevelWarn:
+			lvl = slog.LevelWarn
+		case extism.LogLevelError:
+			lvl = slog.LevelError
+		}
+		log.Log(context.Background(), lvl, sess.RedactString(msg))
+	}
+}

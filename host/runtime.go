@@ -1,0 +1,226 @@
+package host
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"github.com/tetratelabs/wazero"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/secure-agent/saa/host/egress"
+	"github.com/secure-agent/saa/host/secrets"
+	"github.com/secure-agent/saa/host/store"
+	"github.com/secure-agent/saa/host/wasm"
+	"github.com/secure-agent/saa/manifests"
+)
+
+// maxWasmBytes bounds a plugin module read from disk.
+const maxWasmBytes = 64 << 20
+
+// Runtime runs plugin actions. It is safe for concurrent use.
+type Runtime struct {
+	cfg     Config
+	log     *slog.Logger
+	db      *store.DB
+	ownDB   bool
+	cache   wazero.CompilationCache
+	guard   *egress.Guard
+	secrets *secrets.Store
+
+	mu      sync.RWMutex
+	plugins map[string]*plugin
+}
+
+// plugin is a loaded plugin: its manifest, compiled module and egress policy.
+type plugin struct {
+	manifest *manifests.Manifest
+	module   *wasm.Module
+	policy   *egress.Policy
+}
+
+// New opens the data dir, loads and compiles every manifest in the plugins
+// dir, and returns a ready runtime. Close it when done.
+func New(ctx context.Context, cfg Config) (_ *Runtime, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	rt := &Runtime{cfg: cfg, log: cfg.Logger, plugins: map[string]*plugin{}}
+	if rt.log == nil {
+		rt.log = slog.Default()
+	}
+	defer func() {
+		if err != nil {
+			rt.Close(ctx)
+		}
+	}()
+	if err := rt.openData(); err != nil {
+		return nil, err
+	}
+	rt.guard = egress.New(egress.Config{AllowCIDRs: cfg.EgressAllowCIDRs, Resolver: cfg.Resolver})
+	if err := rt.loadDir(ctx, cfg.PluginsDir); err != nil {
+		return nil, err
+	}
+	return rt, nil
+}
+
+// openData opens the database, the secret store and the compilation cache.
+func (rt *Runtime) openData() error {
+	getenv := rt.cfg.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if err := os.MkdirAll(rt.cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	rt.db = rt.cfg.DB
+	if rt.db == nil {
+		db, err := store.Open(filepath.Join(rt.cfg.DataDir, "saa.db"))
+		if err != nil {
+			return err
+		}
+		rt.db, rt.ownDB = db, true
+	}
+	key, err := secrets.LoadMasterKey(rt.cfg.DataDir, getenv, rt.cfg.Production)
+	if err != nil {
+		return err
+	}
+	if rt.secrets, err = secrets.New(key, rt.db); err != nil {
+		return err
+	}
+	rt.cache, err = wazero.NewCompilationCacheWithDir(filepath.Join(rt.cfg.DataDir, "wasm-cache"))
+	if err != nil {
+		return fmt.Errorf("open compilation cache: %w", err)
+	}
+	return nil
+}
+
+// loadDir loads every manifest in dir, compiling plugins in parallel.
+func (rt *Runtime) loadDir(ctx context.Context, dir string) error {
+	loaded, err := manifests.LoadDir(dir)
+	if err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	root := filepath.Dir(abs)
+	var g errgroup.Group
+	g.SetLimit(2)
+	for _, l := range loaded {
+		g.Go(func() error {
+			p, err := rt.compile(ctx, l, root)
+			if err != nil {
+				return fmt.Errorf("load %s: %w", l.File, err)
+			}
+			rt.mu.Lock()
+			rt.plugins[l.Name] = p
+			rt.mu.Unlock()
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// compile verifies a manifest's module and compiles it under effective limits.
+func (rt *Runtime) compile(ctx context.Context, l manifests.Loaded, root string) (*plugin, error) {
+	path, err := l.WasmFile(root)
+	if err != nil {
+		return nil, err
+	}
+	code, err := manifests.ReadWasm(path, l.Wasm.SHA256, maxWasmBytes)
+	if err != nil {
+		return nil, err
+	}
+	asked := Limits{MemoryBytes: l.Limits.MemoryBytes, Timeout: l.Limits.Timeout, MaxOutput: l.Limits.MaxOutput}
+	mod, err := wasm.Compile(ctx, code, wasm.Options{
+		Name:   l.Name,
+		Limits: rt.cfg.Caps.effective(asked),
+		Config: rt.cfg.PluginConfig[l.Name],
+		Cache:  rt.cache,
+		Pool:   rt.cfg.Pool,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &plugin{manifest: l.Manifest, module: mod, policy: policyFor(l.Manifest)}, nil
+}
+
+// policyFor turns a manifest's egress and secret declarations into the guard's policy.
+func policyFor(m *manifests.Manifest) *egress.Policy {
+	pol := &egress.Policy{Plugin: m.Name}
+	for _, r := range m.EgressRules() {
+		pol.Rules = append(pol.Rules, r)
+	}
+	for _, s := range m.Secrets {
+		b := egress.SecretBinding{Name: s.Name, Header: s.Header, Format: s.Format}
+		for _, h := range s.Hosts {
+			if r, err := manifests.ParseEgressRule(h); err == nil {
+				b.Hosts = append(b.Hosts, r)
+			}
+		}
+		pol.Secrets = append(pol.Secrets, b)
+	}
+	return pol
+}
+
+// Plugins returns the manifests of the loaded plugins, sorted by name. The
+// caller must not modify them.
+func (rt *Runtime) Plugins() []*manifests.Manifest {
+	rt.mu.RLock()
+	defer rt.mu.RUnlock()
+	out := make([]*manifests.Manifest, 0, len(rt.plugins))
+	for _, p := range rt.plugins {
+		out = append(out, p.manifest)
+	}
+	slices.SortFunc(out, func(a, b *manifests.Manifest) int { return cmp.Compare(a.Name, b.Name) })
+	return out
+}
+
+func (rt *Runtime) plugin(name string) (*plugin, bool) {
+	rt.mu.RLock()
+	defer rt.mu.RUnlock()
+	p, ok := rt.plugins[name]
+	return p, ok
+}
+
+// Secrets returns the store of execution-time secrets.
+func (rt *Runtime) Secrets() *secrets.Store { return rt.secrets }
+
+// DB returns the runtime's database, for the server's other stores.
+func (rt *Runtime) DB() *store.DB { return rt.db }
+
+// Close closes every plugin and, if the runtime opened it, the database.
+func (rt *Runtime) Close(ctx context.Context) error {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	var errs []error
+	for name, p := range rt.plugins {
+		errs = append(errs, p.module.Close(ctx))
+		delete(rt.plugins, name)
+	}
+	if rt.cache != nil {
+		errs = append(errs, rt.cache.Close(ctx))
+	}
+	if rt.ownDB && rt.db != nil {
+		errs = append(errs, rt.db.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// RequiredScopes returns the namespaced scopes plugin.action requires, or nil
+// if there is no such action.
+func (rt *Runtime) RequiredScopes(pluginName, action string) []string {
+	pl, act, err := rt.lookup(pluginName, action)
+	if err != nil {
+		return nil
+	}
+	return pl.manifest.NamespacedScopes(act)
+}

@@ -1,0 +1,94 @@
+package wasm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	extism "github.com/extism/go-sdk"
+	"github.com/tetratelabs/wazero/sys"
+)
+
+// ErrTimeout means the call ran past its module's timeout and was stopped.
+var ErrTimeout = errors.New("plugin timed out")
+
+// ErrCrashed means the guest trapped, panicked, exhausted its memory or
+// exited; the instance was discarded.
+var ErrCrashed = errors.New("plugin crashed")
+
+// ErrFailed means the guest returned an error of its own.
+var ErrFailed = errors.New("plugin failed")
+
+// ErrOutputTooLarge means the guest's output exceeded the module's limit.
+var ErrOutputTooLarge = errors.New("plugin output too large")
+
+// ErrBusy means no concurrency slot freed up before the caller gave up.
+var ErrBusy = errors.New("plugin busy")
+
+// ErrClosed means the module was closed.
+var ErrClosed = errors.New("plugin closed")
+
+// ErrNoExport means the module does not export the requested function.
+var ErrNoExport = errors.New("plugin has no such export")
+
+// Logger receives the guest's log lines for one call.
+type Logger func(level extism.LogLevel, msg string)
+
+// Call runs export with input in an instance reserved for key (the caller's
+// identity). Guest log lines go to log, which may be nil.
+func (m *Module) Call(ctx context.Context, key, export string, input []byte, log Logger) ([]byte, error) {
+	inst, err := m.pool.acquire(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("plugin/%s: %w", m.name, err)
+	}
+	if !inst.FunctionExists(export) {
+		m.pool.release(key, inst)
+		return nil, fmt.Errorf("plugin/%s: %w: %s", m.name, ErrNoExport, export)
+	}
+	if log == nil {
+		log = func(extism.LogLevel, string) {}
+	}
+	inst.SetLogger(log)
+
+	callCtx, cancel := context.WithTimeout(ctx, m.limits.Timeout)
+	defer cancel()
+	rc, out, err := inst.CallWithContext(callCtx, export, input)
+	if err = m.classify(callCtx, rc, err); err != nil {
+		m.pool.discard(inst)
+		return nil, err
+	}
+	m.pool.release(key, inst)
+	if m.limits.MaxOutput > 0 && int64(len(out)) > m.limits.MaxOutput {
+		return nil, fmt.Errorf("plugin/%s: %w: %d bytes, limit %d", m.name, ErrOutputTooLarge, len(out), m.limits.MaxOutput)
+	}
+	return out, nil
+}
+
+// classify turns the engine's result into one of this package's errors.
+func (m *Module) classify(callCtx context.Context, rc uint32, err error) error {
+	switch {
+	case errors.Is(callCtx.Err(), context.DeadlineExceeded):
+		return fmt.Errorf("plugin/%s: %w after %s", m.name, ErrTimeout, m.limits.Timeout)
+	case callCtx.Err() != nil:
+		return fmt.Errorf("plugin/%s: call canceled: %w", m.name, callCtx.Err())
+	case err != nil && rc == 1 && isGuestError(err):
+		return fmt.Errorf("plugin/%s: %w: %s", m.name, ErrFailed, err.Error())
+	case err != nil:
+		return fmt.Errorf("plugin/%s: %w: %v", m.name, ErrCrashed, err)
+	case rc != 0:
+		return fmt.Errorf("plugin/%s: %w: exit code %d", m.name, ErrFailed, rc)
+	}
+	return nil
+}
+
+// isGuestError reports whether err is the message a guest set with
+// error_set, as opposed to a trap or exit raised by the engine.
+func isGuestError(err error) bool {
+	var exit *sys.ExitError
+	if errors.As(err, &exit) {
+		return false
+	}
+	msg := err.Error()
+	return !strings.HasPrefix(msg, "wasm error:") && !strings.HasPrefix(msg, "failed to get output")
+}

@@ -1,0 +1,20 @@
+// Package wasm is the only place SAA touches the WebAssembly engine (the
+// Extism go-sdk on wazero). It compiles a verified module once, keeps
+// pre-instantiated instances in a pool, and runs one export per call under
+// the module's limits.
+//
+// What it guarantees, and what the tests under testdata/hostile prove:
+//   - a guest gets WASI with a real clock and crypto/rand and nothing else: no
+//     preopened directories, no environment, no arguments, no sockets;
+//   - Extism's built-in http_request is left with an empty allow-list, so it
+//     refuses every request; outbound HTTP exists only through the host
+//     function saa_http_request, which forwards to the Egress set on the call;
+//   - memory is capped in pages and a call is stopped when its deadline passes,
+//     even inside a spinning loop; an instance that failed in any way is closed
+//     and never reused;
+//   - an instance is reused only by the same caller key, so no guest memory or
+//     state is ever shared between two principals.
+//
+// It must never decide policy: scopes, schemas, egress rules and secrets are
+// the caller's business.
+package wasm

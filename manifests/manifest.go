@@ -1,0 +1,98 @@
+// Package manifests parses and validates plugin manifests: the declaration of
+// everything a plugin may do (its actions and their scopes, the hosts it may
+// reach, the secrets it uses, its limits). The runtime enforces exactly what a
+// manifest says, so this parser is the first line of defence against a hostile
+// publisher: every field is checked, unknown fields are refused, and each
+// error names the field and the reason.
+//
+// The folder also holds the first-party manifests and schema.json, the
+// authoritative JSON Schema of the format, embedded here.
+package manifests
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Manifest is a parsed, validated plugin manifest.
+type Manifest struct {
+	Name        string   `json:"name"`
+	Version     string   `json:"version"`
+	Publisher   string   `json:"publisher"`
+	Description string   `json:"description"`
+	Wasm        Wasm     `json:"wasm"`
+	Limits      Limits   `json:"limits"`
+	Egress      []string `json:"egress"`
+	Secrets     []Secret `json:"secrets"`
+	Actions     []Action `json:"actions"`
+
+	// schemas are the compiled input and output schemas by action name,
+	// set by Parse; see InputSchema.
+	schemas map[string]actionSchemas
+}
+
+// Wasm locates the plugin's module and pins its content.
+type Wasm struct {
+	// Path is relative to the manifest's folder, as written in the manifest.
+	Path string `json:"path"`
+	// SHA256 is the lowercase hex digest the module must match before it is compiled.
+	SHA256 string `json:"sha256"`
+}
+
+// Limits bound one call of the plugin. Zero values mean "the operator's default".
+type Limits struct {
+	MemoryBytes int64         `json:"memory"`
+	Timeout     time.Duration `json:"timeout"`
+	MaxOutput   int64         `json:"max_output"`
+}
+
+// Secret is a secret the plugin may reference by name; the host injects its
+// value into Header, formatted by Format ("Bearer {{value}}"), on requests to
+// Hosts only.
+type Secret struct {
+	Name   string   `json:"name"`
+	Hosts  []string `json:"hosts"`
+	Header string   `json:"header"`
+	Format string   `json:"format"`
+}
+
+// Effect says what an action does to the world, for review and for agents.
+type Effect string
+
+// The effects an action may declare.
+const (
+	EffectRead        Effect = "read"
+	EffectWrite       Effect = "write"
+	EffectDestructive Effect = "destructive"
+)
+
+// Action is one callable export of the plugin. The wasm export has the
+// action's name.
+type Action struct {
+	Name        string          `json:"name"`
+	Description string          `json:"description"`
+	Scopes      []string        `json:"scopes"`
+	Effect      Effect          `json:"effect"`
+	Input       json.RawMessage `json:"input"`
+	Output      json.RawMessage `json:"output"`
+}
+
+// NamespacedScopes returns the action's scopes as the host grants them:
+// "<plugin>:<scope>", so that no plugin can claim another's scope.
+func (m *Manifest) NamespacedScopes(a Action) []string {
+	out := make([]string, len(a.Scopes))
+	for i, s := range a.Scopes {
+		out[i] = m.Name + ":" + s
+	}
+	return out
+}
+
+// Action returns the action called name.
+func (m *Manifest) Action(name string) (Action, bool) {
+	for _, a := range m.Actions {
+		if a.Name == name {
+			return a, true
+		}
+	}
+	return Action{}, false
+}
