@@ -21,19 +21,28 @@ import (
 // checks, in this order: the action exists, p holds every scope it requires,
 // the input matches its schema; then the plugin runs, and its output is
 // scrubbed of secret values and must match the output schema.
+//
+// Every call, allowed or not, is recorded in the audit log.
 func (rt *Runtime) Invoke(ctx context.Context, p Principal, pluginName, action string, input []byte) ([]byte, error) {
+	entry := invocationEntry(ctx, p, pluginName, action, input)
+	out, sess, err := rt.invoke(ctx, p, pluginName, action, input)
+	rt.audit.add(finish(entry, sess, err))
+	return out, err
+}
+
+func (rt *Runtime) invoke(ctx context.Context, p Principal, pluginName, action string, input []byte) ([]byte, *egress.Session, error) {
 	pl, act, err := rt.lookup(pluginName, action)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if missing := missingScopes(p, pl.manifest.NamespacedScopes(act)); len(missing) > 0 {
-		return nil, &ScopeError{Missing: missing}
+		return nil, nil, &ScopeError{Missing: missing}
 	}
 	if int64(len(input)) > rt.cfg.MaxInput {
-		return nil, fmt.Errorf("%w: %d bytes exceeds the %d-byte limit", ErrInvalidInput, len(input), rt.cfg.MaxInput)
+		return nil, nil, fmt.Errorf("%w: %d bytes exceeds the %d-byte limit", ErrInvalidInput, len(input), rt.cfg.MaxInput)
 	}
 	if err := validateJSON(pl.manifest, act.Name, input, true); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidInput, err)
+		return nil, nil, fmt.Errorf("%w: %v", ErrInvalidInput, err)
 	}
 
 	sess := rt.guard.Session(pl.policy, rt.secrets)
@@ -46,13 +55,13 @@ func (rt *Runtime) Invoke(ctx context.Context, p Principal, pluginName, action s
 	})
 	out, err := pl.module.Call(ctx, p.key(), act.Name, input, rt.guestLogger(pl.manifest.Name, sess))
 	if err != nil {
-		return nil, &redactedError{msg: sess.RedactString(err.Error()), kind: kindOf(err)}
+		return nil, sess, &redactedError{msg: sess.RedactString(err.Error()), kind: kindOf(err)}
 	}
 	out = sess.Redact(out)
 	if err := validateJSON(pl.manifest, act.Name, out, false); err != nil {
-		return nil, fmt.Errorf("plugin/%s: %w: %v", pl.manifest.Name, ErrInvalidOutput, err)
+		return nil, sess, fmt.Errorf("plugin/%s: %w: %v", pl.manifest.Name, ErrInvalidOutput, sess.RedactString(err.Error()))
 	}
-	return out, nil
+	return out, sess, nil
 }
 
 func (rt *Runtime) lookup(pluginName, action string) (*plugin, manifests.Action, error) {

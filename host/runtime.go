@@ -14,6 +14,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/secure-agent/saa/host/audit"
 	"github.com/secure-agent/saa/host/egress"
 	"github.com/secure-agent/saa/host/secrets"
 	"github.com/secure-agent/saa/host/store"
@@ -33,6 +34,7 @@ type Runtime struct {
 	cache   wazero.CompilationCache
 	guard   *egress.Guard
 	secrets *secrets.Store
+	audit   *auditWriter
 
 	mu      sync.RWMutex
 	plugins map[string]*plugin
@@ -63,6 +65,7 @@ func New(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	if err := rt.openData(); err != nil {
 		return nil, err
 	}
+	rt.audit = newAuditWriter(audit.NewLog(rt.db.Audit()), rt.log)
 	rt.guard = egress.New(egress.Config{AllowCIDRs: cfg.EgressAllowCIDRs, Resolver: cfg.Resolver})
 	if err := rt.loadDir(ctx, cfg.PluginsDir); err != nil {
 		return nil, err
@@ -91,7 +94,7 @@ func (rt *Runtime) openData() error {
 	if err != nil {
 		return err
 	}
-	if rt.secrets, err = secrets.New(key, rt.db); err != nil {
+	if rt.secrets, err = secrets.New(rt.db.Secrets(), key); err != nil {
 		return err
 	}
 	rt.cache, err = wazero.NewCompilationCacheWithDir(filepath.Join(rt.cfg.DataDir, "wasm-cache"))
@@ -206,6 +209,9 @@ func (rt *Runtime) Close(ctx context.Context) error {
 		errs = append(errs, p.module.Close(ctx))
 		delete(rt.plugins, name)
 	}
+	if rt.audit != nil {
+		rt.audit.close()
+	}
 	if rt.cache != nil {
 		errs = append(errs, rt.cache.Close(ctx))
 	}
@@ -224,3 +230,6 @@ func (rt *Runtime) RequiredScopes(pluginName, action string) []string {
 	}
 	return pl.manifest.NamespacedScopes(act)
 }
+
+// Audit returns the audit log that every invocation is recorded in.
+func (rt *Runtime) Audit() *audit.Log { return rt.audit.log }

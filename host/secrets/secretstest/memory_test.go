@@ -1,0 +1,5 @@
+package secretstest
+
+import "testing"
+
+func TestMemory(t *testing.T) { TestBackend(t, &Memory{}) }
