@@ -233,3 +233,12 @@ func (rt *Runtime) RequiredScopes(pluginName, action string) []string {
 
 // Audit returns the audit log that every invocation is recorded in.
 func (rt *Runtime) Audit() *audit.Log { return rt.audit.log }
+
+// PoolStats reports the instance pool of a plugin, for metrics; zero if the
+// plugin is not loaded.
+func (rt *Runtime) PoolStats(pluginName string) wasm.PoolStats {
+	if p, ok := rt.plugin(pluginName); ok {
+		return p.module.Stats()
+	}
+	return wasm.PoolStats{}
+}

@@ -5,6 +5,11 @@
 // publisher: every field is checked, unknown fields are refused, and each
 // error names the field and the reason.
 //
+// It must never fetch or read anything a manifest points to on its own: the
+// JSON Schemas of actions resolve references within themselves only, and the
+// module is read only through WasmFile and ReadWasm, under a root the caller
+// trusts and against the pinned SHA-256.
+//
 // The folder also holds the first-party manifests and schema.json, the
 // authoritative JSON Schema of the format, embedded here.
 package manifests

@@ -100,8 +100,26 @@ func (m *Module) instantiate(config map[string]string) func(context.Context) (*e
 		}
 		p.Config = copyMap(config)
 		p.SetLogger(func(extism.LogLevel, string) {}) // replaced per call
+		if err := warm(ctx, p); err != nil {
+			p.Close(ctx)
+			return nil, fmt.Errorf("initialize plugin %s: %w", m.name, err)
+		}
 		return p, nil
 	}
+}
+
+// readyExport is the no-op export of SAA's PDK (pdk/ready_wasip1.go).
+const readyExport = "saa_ready"
+
+// warm runs the guest's start-up (the Go runtime's _initialize, through the
+// SDK's first-call hook) by calling the no-op export, when the module has one.
+// Without it, start-up happens on the instance's first real call.
+func warm(ctx context.Context, p *extism.Plugin) error {
+	if !p.FunctionExists(readyExport) {
+		return nil
+	}
+	_, _, err := p.CallWithContext(ctx, readyExport, nil)
+	return err
 }
 
 // Close releases the module, its instances and its wazero runtime.

@@ -1,0 +1,127 @@
+// Package authstore is the storage contract of SAA's authorization server:
+// the records it keeps (OAuth clients, admin users, the token deny-list) and
+// the interfaces a backend implements. host/auth uses these interfaces;
+// host/store implements them on bbolt, and host/auth/authtest holds the
+// conformance suite every backend runs.
+//
+// It lives in its own leaf package, not in host/auth, so that a backend can
+// implement it without importing host/auth (which imports host): that keeps
+// host -> host/store legal. It must never import anything but the standard
+// library, and never grow behaviour beyond plain data helpers.
+package authstore
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned (wrapped) when a client or user does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrExists is returned (wrapped) when creating a client or user whose key is
+// already taken.
+var ErrExists = errors.New("already exists")
+
+// Store is everything the authorization server persists.
+type Store interface {
+	Clients
+	Users
+	Revocations
+}
+
+// ClientStatus says whether a client may authenticate.
+type ClientStatus string
+
+// The client statuses.
+const (
+	ClientActive   ClientStatus = "active"
+	ClientDisabled ClientStatus = "disabled"
+)
+
+// Client is a confidential OAuth 2.0 client. Its secret is never stored: only
+// its SHA-256 digest.
+type Client struct {
+	ID   string
+	Name string
+	// Scopes are the scopes the client may request, matched exactly.
+	Scopes []string
+	Status ClientStatus
+	// SecretHash is the SHA-256 digest of the client secret.
+	SecretHash []byte
+	CreatedAt  time.Time
+	// RotatedAt is when the secret was last replaced; zero if never.
+	RotatedAt time.Time
+}
+
+// Clients persists OAuth clients.
+type Clients interface {
+	// CreateClient stores a new client; ErrExists if its ID is taken.
+	CreateClient(ctx context.Context, c Client) error
+	// GetClient returns the client with id; ErrNotFound if none.
+	GetClient(ctx context.Context, id string) (Client, error)
+	// ListClients returns every client ordered by ID.
+	ListClients(ctx context.Context) ([]Client, error)
+	// UpdateClient atomically reads the client with id, applies fn and stores
+	// the result; nothing is stored if fn fails. It returns the stored client,
+	// or ErrNotFound. fn must not change the ID.
+	UpdateClient(ctx context.Context, id string, fn func(*Client) error) (Client, error)
+	// DeleteClient removes the client with id; ErrNotFound if none.
+	DeleteClient(ctx context.Context, id string) error
+}
+
+// Role is what an admin user may do.
+type Role string
+
+// The user roles.
+const (
+	RoleAdmin  Role = "admin"
+	RoleViewer Role = "viewer"
+)
+
+// User is a human who signs in to the admin API or UI.
+type User struct {
+	Name string
+	Role Role
+	// PasswordHash is an argon2id hash in PHC string format.
+	PasswordHash string
+	CreatedAt    time.Time
+}
+
+// Users persists admin users.
+type Users interface {
+	// CreateUser stores a new user; ErrExists if the name is taken.
+	CreateUser(ctx context.Context, u User) error
+	// GetUser returns the user called name; ErrNotFound if none.
+	GetUser(ctx context.Context, name string) (User, error)
+	// ListUsers returns every user ordered by name.
+	ListUsers(ctx context.Context) ([]User, error)
+	// UpdateUser atomically applies fn to the user called name, like UpdateClient.
+	UpdateUser(ctx context.Context, name string, fn func(*User) error) (User, error)
+	// DeleteUser removes the user called name; ErrNotFound if none.
+	DeleteUser(ctx context.Context, name string) error
+}
+
+// Revocations is the deny-list of access tokens. Access tokens are
+// self-contained JWTs, so revoking one means remembering its ID (jti) until
+// the token would have expired anyway; revoking a client remembers a cut-off
+// before which all of its tokens are void.
+//
+// Every change increments an epoch, which verifiers read on every
+// verification to know at once whether what they cached is still current.
+type Revocations interface {
+	// DenyToken puts jti on the deny-list until until, and increments the epoch.
+	DenyToken(ctx context.Context, jti string, until time.Time) error
+	// DenyClientTokens voids every token of clientID issued at or before
+	// issuedBefore, remembering so until until, and increments the epoch.
+	// A later call replaces an earlier cut-off only if it is later.
+	DenyClientTokens(ctx context.Context, clientID string, issuedBefore, until time.Time) error
+	// TokenDenied reports whether a token with id jti, issued to clientID at
+	// issuedAt, is revoked, together with the epoch the answer was read at.
+	TokenDenied(ctx context.Context, jti, clientID string, issuedAt time.Time) (denied bool, epoch uint64, err error)
+	// RevocationEpoch returns the current epoch; it starts at 0 and only grows.
+	RevocationEpoch(ctx context.Context) (uint64, error)
+	// PurgeRevocations forgets entries whose until is before now and returns
+	// how many it removed. It does not change the epoch.
+	PurgeRevocations(ctx context.Context, now time.Time) (int, error)
+}

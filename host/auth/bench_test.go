@@ -1,0 +1,101 @@
+package auth_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+func reportRate(b *testing.B, unit string) float64 {
+	rate := float64(b.N) / b.Elapsed().Seconds()
+	b.ReportMetric(rate, unit)
+	return rate
+}
+
+// BenchmarkTokenIssuance compares a client_credentials round trip over real
+// loopback HTTP with the bare ES256 signature every token needs.
+func BenchmarkTokenIssuance(b *testing.B) {
+	e := newTestEnv(b)
+	c := e.newClient("echo:call")
+	var baseline float64
+	b.Run("baseline_es256_sign", func(b *testing.B) {
+		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		claims := jwt.MapClaims{"iss": e.url, "sub": "x", "exp": time.Now().Add(time.Hour).Unix()}
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := jwt.NewWithClaims(jwt.SigningMethodES256, claims).SignedString(key); err != nil {
+					b.Error(err)
+				}
+			}
+		})
+		baseline = reportRate(b, "ops/s")
+	})
+	b.Run("client_credentials_http", func(b *testing.B) {
+		form := url.Values{"grant_type": {"client_credentials"}, "scope": {"echo:call"}}.Encode()
+		hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				req, _ := http.NewRequest(http.MethodPost, e.url+"/oauth2/token", strings.NewReader(form))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.SetBasicAuth(c.id, c.secret)
+				resp, err := hc.Do(req)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					b.Errorf("status %d", resp.StatusCode)
+					return
+				}
+			}
+		})
+		rate := reportRate(b, "tokens/s")
+		if baseline > 0 {
+			b.ReportMetric(rate/baseline, "ratio_to_sign")
+		}
+	})
+}
+
+// BenchmarkVerification compares Verifier.Verify (signature, claims and the
+// deny-list read) with a bare golang-jwt ES256 parse and verify.
+func BenchmarkVerification(b *testing.B) {
+	e := newTestEnv(b)
+	tok := e.token(e.newClient("echo:call"), "echo:call")
+	var baseline float64
+	b.Run("baseline_es256_parse_verify", func(b *testing.B) {
+		keyfunc := func(*jwt.Token) (any, error) { return &e.key.PublicKey, nil }
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := jwt.Parse(tok, keyfunc, jwt.WithValidMethods([]string{"ES256"})); err != nil {
+					b.Error(err)
+				}
+			}
+		})
+		baseline = reportRate(b, "ops/s")
+	})
+	b.Run("verifier", func(b *testing.B) {
+		v := e.srv.Verifier()
+		ctx := b.Context()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := v.Verify(ctx, tok); err != nil {
+					b.Error(err)
+				}
+			}
+		})
+		rate := reportRate(b, "verifications/s")
+		if baseline > 0 {
+			b.ReportMetric(rate/baseline, "ratio_to_parse")
+		}
+	})
+}

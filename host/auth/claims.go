@@ -1,0 +1,19 @@
+package auth
+
+import (
+	"strings"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// TokenType is the JOSE typ header of SAA access tokens (RFC 9068 section 2.1).
+const TokenType = "at+jwt"
+
+// accessClaims are the claims of an access token (RFC 9068 section 2.2).
+type accessClaims struct {
+	jwt.RegisteredClaims
+	ClientID string `json:"client_id"`
+	Scope    string `json:"scope"`
+}
+
+func (c *accessClaims) scopes() []string { return strings.Fields(c.Scope) }

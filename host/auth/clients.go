@@ -1,0 +1,253 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/secure-agent/saa/host/auth/authstore"
+)
+
+// ErrNotFound is returned (wrapped) when a client or user does not exist.
+var ErrNotFound = authstore.ErrNotFound
+
+// ErrClientDisabled is returned when a disabled client tries to authenticate.
+var ErrClientDisabled = errors.New("client is disabled")
+
+// secretPrefix marks SAA client secrets, so secret scanners can find leaked ones.
+const secretPrefix = "saa_cs_"
+
+// secretBytes is the entropy of a client secret: 256 bits.
+const secretBytes = 32
+
+// Client is the public view of an OAuth client: everything but its secret.
+type Client struct {
+	ID        string    `json:"client_id"`
+	Name      string    `json:"name"`
+	Scopes    []string  `json:"scopes"`
+	Status    string    `json:"status"`
+	CreatedAt time.Time `json:"created_at"`
+	RotatedAt time.Time `json:"rotated_at,omitzero"`
+}
+
+func publicClient(c authstore.Client) Client {
+	return Client{
+		ID: c.ID, Name: c.Name, Scopes: slices.Clone(c.Scopes), Status: string(c.Status),
+		CreatedAt: c.CreatedAt, RotatedAt: c.RotatedAt,
+	}
+}
+
+// Clients manages OAuth clients. Every path that changes what a client may
+// do (disable, delete, narrowing its scopes, rotating its secret) also voids
+// the tokens it already holds.
+type Clients struct {
+	store authstore.Store
+	now   func() time.Time
+	// voidFor is how long a client cut-off must be remembered: the longest a
+	// token issued before it can live.
+	voidFor time.Duration
+}
+
+// Create registers a confidential client and returns it with its secret,
+// which is never shown again.
+func (s *Clients) Create(ctx context.Context, name string, scopes []string) (Client, string, error) {
+	if err := checkName(name); err != nil {
+		return Client{}, "", fmt.Errorf("create client: %w", err)
+	}
+	scopes, err := normalizeScopes(scopes)
+	if err != nil {
+		return Client{}, "", fmt.Errorf("create client: %w", err)
+	}
+	secret, hash, err := newSecret()
+	if err != nil {
+		return Client{}, "", fmt.Errorf("create client: %w", err)
+	}
+	id, err := randomHex(16)
+	if err != nil {
+		return Client{}, "", fmt.Errorf("create client: %w", err)
+	}
+	c := authstore.Client{
+		ID: id, Name: name, Scopes: scopes, Status: authstore.ClientActive,
+		SecretHash: hash, CreatedAt: s.now().UTC(),
+	}
+	if err := s.store.CreateClient(ctx, c); err != nil {
+		return Client{}, "", fmt.Errorf("create client: %w", err)
+	}
+	return publicClient(c), secret, nil
+}
+
+// List returns every client.
+func (s *Clients) List(ctx context.Context) ([]Client, error) {
+	all, err := s.store.ListClients(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Client, 0, len(all))
+	for _, c := range all {
+		out = append(out, publicClient(c))
+	}
+	return out, nil
+}
+
+// Get returns the client with id, or an error wrapping ErrNotFound.
+func (s *Clients) Get(ctx context.Context, id string) (Client, error) {
+	c, err := s.store.GetClient(ctx, id)
+	if err != nil {
+		return Client{}, err
+	}
+	return publicClient(c), nil
+}
+
+// UpdateScopes replaces the client's allowed scopes. If any scope is taken
+// away, tokens issued before are void.
+func (s *Clients) UpdateScopes(ctx context.Context, id string, scopes []string) (Client, error) {
+	scopes, err := normalizeScopes(scopes)
+	if err != nil {
+		return Client{}, fmt.Errorf("update client scopes: %w", err)
+	}
+	var narrowed bool
+	c, err := s.store.UpdateClient(ctx, id, func(c *authstore.Client) error {
+		narrowed = slices.ContainsFunc(c.Scopes, func(old string) bool { return !slices.Contains(scopes, old) })
+		c.Scopes = scopes
+		return nil
+	})
+	if err != nil {
+		return Client{}, fmt.Errorf("update client scopes: %w", err)
+	}
+	if narrowed {
+		if err := s.voidTokens(ctx, id); err != nil {
+			return Client{}, fmt.Errorf("update client scopes: %w", err)
+		}
+	}
+	return publicClient(c), nil
+}
+
+// Disable stops the client from getting tokens and voids those it holds.
+func (s *Clients) Disable(ctx context.Context, id string) (Client, error) {
+	c, err := s.setStatus(ctx, id, authstore.ClientDisabled)
+	if err != nil {
+		return Client{}, fmt.Errorf("disable client: %w", err)
+	}
+	if err := s.voidTokens(ctx, id); err != nil {
+		return Client{}, fmt.Errorf("disable client: %w", err)
+	}
+	return c, nil
+}
+
+// Enable lets a disabled client get tokens again. Tokens voided while it was
+// disabled stay void.
+func (s *Clients) Enable(ctx context.Context, id string) (Client, error) {
+	c, err := s.setStatus(ctx, id, authstore.ClientActive)
+	if err != nil {
+		return Client{}, fmt.Errorf("enable client: %w", err)
+	}
+	return c, nil
+}
+
+// SetStatus calls Disable or Enable.
+func (s *Clients) SetStatus(ctx context.Context, id, status string) (Client, error) {
+	switch authstore.ClientStatus(status) {
+	case authstore.ClientActive:
+		return s.Enable(ctx, id)
+	case authstore.ClientDisabled:
+		return s.Disable(ctx, id)
+	default:
+		return Client{}, fmt.Errorf("%w: status must be %q or %q", ErrInvalidInput, authstore.ClientActive, authstore.ClientDisabled)
+	}
+}
+
+func (s *Clients) setStatus(ctx context.Context, id string, status authstore.ClientStatus) (Client, error) {
+	c, err := s.store.UpdateClient(ctx, id, func(c *authstore.Client) error {
+		c.Status = status
+		return nil
+	})
+	if err != nil {
+		return Client{}, err
+	}
+	return publicClient(c), nil
+}
+
+// RotateSecret gives the client a new secret, returned once; the old one
+// stops working at once, and tokens issued with it are void (a rotation is
+// most often a response to a leak).
+func (s *Clients) RotateSecret(ctx context.Context, id string) (Client, string, error) {
+	secret, hash, err := newSecret()
+	if err != nil {
+		return Client{}, "", fmt.Errorf("rotate client secret: %w", err)
+	}
+	now := s.now().UTC()
+	c, err := s.store.UpdateClient(ctx, id, func(c *authstore.Client) error {
+		c.SecretHash, c.RotatedAt = hash, now
+		return nil
+	})
+	if err != nil {
+		return Client{}, "", fmt.Errorf("rotate client secret: %w", err)
+	}
+	if err := s.voidTokens(ctx, id); err != nil {
+		return Client{}, "", fmt.Errorf("rotate client secret: %w", err)
+	}
+	return publicClient(c), secret, nil
+}
+
+// Delete removes the client after voiding its tokens.
+func (s *Clients) Delete(ctx context.Context, id string) error {
+	if _, err := s.store.GetClient(ctx, id); err != nil {
+		return fmt.Errorf("delete client: %w", err)
+	}
+	if err := s.voidTokens(ctx, id); err != nil {
+		return fmt.Errorf("delete client: %w", err)
+	}
+	if err := s.store.DeleteClient(ctx, id); err != nil {
+		return fmt.Errorf("delete client: %w", err)
+	}
+	return nil
+}
+
+func (s *Clients) voidTokens(ctx context.Context, id string) error {
+	now := s.now()
+	return s.store.DenyClientTokens(ctx, id, now, now.Add(s.voidFor))
+}
+
+// authenticate returns the active client id whose secret is secret. The
+// digest comparison takes the same time whether or not the client exists.
+func (s *Clients) authenticate(ctx context.Context, id, secret string) (authstore.Client, error) {
+	sum := sha256.Sum256([]byte(secret))
+	c, err := s.store.GetClient(ctx, id)
+	if err != nil {
+		subtle.ConstantTimeCompare(sum[:], sum[:])
+		return authstore.Client{}, err
+	}
+	if subtle.ConstantTimeCompare(c.SecretHash, sum[:]) != 1 {
+		return authstore.Client{}, ErrSecretMismatch
+	}
+	if c.Status != authstore.ClientActive {
+		return authstore.Client{}, ErrClientDisabled
+	}
+	return c, nil
+}
+
+// newSecret returns a fresh client secret and its SHA-256 digest.
+func newSecret() (secret string, hash []byte, err error) {
+	raw := make([]byte, secretBytes)
+	if _, err := rand.Read(raw); err != nil {
+		return "", nil, fmt.Errorf("generate secret: %w", err)
+	}
+	secret = secretPrefix + base64.RawURLEncoding.EncodeToString(raw)
+	sum := sha256.Sum256([]byte(secret))
+	return secret, sum[:], nil
+}
+
+func randomHex(n int) (string, error) {
+	raw := make([]byte, n)
+	if _, err := rand.Read(raw); err != nil {
+		return "", fmt.Errorf("generate id: %w", err)
+	}
+	return hex.EncodeToString(raw), nil
+}

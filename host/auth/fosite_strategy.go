@@ -1,0 +1,79 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/ory/fosite"
+	"github.com/ory/fosite/handler/oauth2"
+)
+
+// errUnsupported is returned by the fosite hooks SAA does not use (refresh
+// tokens, authorization codes, client assertions): the composed handlers
+// never reach them.
+var errUnsupported = errors.New("not supported by this server")
+
+// fositeStrategy is fosite's token strategy: access tokens are SAA's own
+// RFC 9068 JWTs (fosite's JWT strategy cannot set typ at+jwt or client_id).
+// A token is its own fosite "signature": it is self-contained and never
+// stored, and fositeStore turns it back into a request by verifying it.
+type fositeStrategy struct {
+	issuer   *tokenIssuer
+	verifier *Verifier
+}
+
+var _ oauth2.CoreStrategy = (*fositeStrategy)(nil)
+
+func (s *fositeStrategy) AccessTokenSignature(_ context.Context, token string) string { return token }
+
+// GenerateAccessToken signs a token for the request's client with its
+// granted scopes, and aligns the session's expiry (and so expires_in) with
+// the token's exp.
+func (s *fositeStrategy) GenerateAccessToken(ctx context.Context, r fosite.Requester) (string, string, error) {
+	clientID := r.GetClient().GetID()
+	tok, err := s.issuer.issue(ctx, clientID, clientID, r.GetGrantedScopes())
+	if err != nil {
+		return "", "", err
+	}
+	r.SetID(tok.jti)
+	r.GetSession().SetExpiresAt(fosite.AccessToken, tok.exp)
+	return tok.token, tok.token, nil
+}
+
+// ValidateAccessToken verifies the token in full, revocation included.
+func (s *fositeStrategy) ValidateAccessToken(ctx context.Context, _ fosite.Requester, token string) error {
+	if _, err := s.verifier.verify(ctx, token); err != nil {
+		return fosite.ErrInactiveToken.WithWrap(err)
+	}
+	return nil
+}
+
+func (s *fositeStrategy) RefreshTokenSignature(context.Context, string) string { return "" }
+
+func (s *fositeStrategy) GenerateRefreshToken(context.Context, fosite.Requester) (string, string, error) {
+	return "", "", errUnsupported
+}
+
+func (s *fositeStrategy) ValidateRefreshToken(context.Context, fosite.Requester, string) error {
+	return fosite.ErrInvalidTokenFormat
+}
+
+func (s *fositeStrategy) AuthorizeCodeSignature(context.Context, string) string { return "" }
+
+func (s *fositeStrategy) GenerateAuthorizeCode(context.Context, fosite.Requester) (string, string, error) {
+	return "", "", errUnsupported
+}
+
+func (s *fositeStrategy) ValidateAuthorizeCode(context.Context, fosite.Requester, string) error {
+	return fosite.ErrInvalidTokenFormat
+}
+
+// newSession returns the fosite session of a token for subject.
+func newSession(subject string, exp time.Time) *fosite.DefaultSession {
+	s := &fosite.DefaultSession{Subject: subject, ExpiresAt: map[fosite.TokenType]time.Time{}}
+	if !exp.IsZero() {
+		s.ExpiresAt[fosite.AccessToken] = exp
+	}
+	return s
+}

@@ -1,0 +1,143 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ory/fosite"
+
+	"github.com/secure-agent/saa/host/problem"
+)
+
+// logKeyErr is the log attribute of an error.
+const logKeyErr = "err"
+
+// handleToken serves the client_credentials grant. The requested scopes are
+// granted exactly when the client may have all of them (fosite checks that);
+// a request with no scope is invalid_scope.
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if gt := r.PostForm.Get("grant_type"); gt != "" && gt != "client_credentials" {
+		s.writeAccessError(ctx, w, nil, fosite.ErrUnsupportedGrantType.WithHint("Only client_credentials is supported."))
+		return
+	}
+	ar, err := s.oauth.NewAccessRequest(ctx, r, newSession("", time.Time{}))
+	if err != nil {
+		s.writeAccessError(ctx, w, ar, err)
+		return
+	}
+	if len(ar.GetRequestedScopes()) == 0 {
+		s.writeAccessError(ctx, w, ar, fosite.ErrInvalidScope.WithHint("Request at least one scope."))
+		return
+	}
+	for _, scope := range ar.GetRequestedScopes() {
+		ar.GrantScope(scope)
+	}
+	ar.GrantAudience(s.cfg.PublicURL)
+	ar.SetSession(newSession(ar.GetClient().GetID(), time.Time{}))
+	resp, err := s.oauth.NewAccessResponse(ctx, ar)
+	if err != nil {
+		s.writeAccessError(ctx, w, ar, err)
+		return
+	}
+	s.oauth.WriteAccessResponse(ctx, w, ar, resp)
+}
+
+// writeAccessError answers with an OAuth error, logging server errors and
+// challenging for Basic on invalid_client (RFC 6749 section 5.2).
+func (s *Server) writeAccessError(ctx context.Context, w http.ResponseWriter, ar fosite.AccessRequester, err error) {
+	rfc := fosite.ErrorToRFC6749Error(err)
+	if rfc.CodeField >= http.StatusInternalServerError {
+		s.log.ErrorContext(ctx, "token endpoint", logKeyErr, err)
+	}
+	if rfc.CodeField == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Basic realm="saa", charset="UTF-8"`)
+	}
+	s.oauth.WriteAccessError(ctx, w, ar, err)
+}
+
+// handleIntrospect serves RFC 7662 to callers holding the introspect
+// permission.
+func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if r.PostForm.Has("access_token") {
+		s.writeAccessError(ctx, w, nil, fosite.ErrInvalidRequest.WithHint("Authenticate with client credentials or an Authorization header."))
+		return
+	}
+	if err := s.authorizeIntrospection(ctx, r); err != nil {
+		s.writeAccessError(ctx, w, nil, err)
+		return
+	}
+	ir, err := s.oauth.NewIntrospectionRequest(ctx, r, newSession("", time.Time{}))
+	if err != nil {
+		s.oauth.WriteIntrospectionError(ctx, w, err)
+		return
+	}
+	s.oauth.WriteIntrospectionResponse(ctx, w, ir)
+}
+
+// authorizeIntrospection checks the caller: a bearer token granted
+// "introspect", or client credentials (HTTP Basic) of a client allowed
+// "introspect".
+func (s *Server) authorizeIntrospection(ctx context.Context, r *http.Request) error {
+	auth := r.Header.Get("Authorization")
+	scheme, _, _ := strings.Cut(auth, " ")
+	switch {
+	case strings.EqualFold(scheme, "Bearer"):
+		raw, err := BearerToken(r)
+		if err != nil {
+			return fosite.ErrRequestUnauthorized.WithHint("The bearer token is invalid.")
+		}
+		p, err := s.verifier.Verify(ctx, raw)
+		if err != nil {
+			return fosite.ErrRequestUnauthorized.WithHint("The bearer token is invalid.").WithWrap(err)
+		}
+		if !p.HasScope(ScopeIntrospect) {
+			return fosite.ErrRequestForbidden.WithHint("The token lacks the introspect scope.")
+		}
+		return nil
+	case strings.EqualFold(scheme, "Basic"):
+		id, secret, err := presentedCredentials(r, nil)
+		if err != nil {
+			return err
+		}
+		c, err := s.clients.authenticate(ctx, id, secret)
+		if err != nil {
+			if rfc := s.clientAuthError(r, id, err); errors.Is(rfc, fosite.ErrServerError) {
+				return rfc
+			}
+			return fosite.ErrRequestUnauthorized.WithHint("The client credentials are invalid.")
+		}
+		if !slices.Contains(c.Scopes, ScopeIntrospect) {
+			return fosite.ErrRequestForbidden.WithHint("The client is not allowed to introspect tokens.")
+		}
+		return nil
+	default:
+		return fosite.ErrRequestUnauthorized.WithHint("Authenticate with HTTP Basic client credentials or a bearer token.")
+	}
+}
+
+// handleRevoke serves RFC 7009. A client can revoke only its own tokens;
+// revoking anything else, or an invalid token, answers 200 and changes
+// nothing, as the RFC asks.
+func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	err := s.oauth.NewRevocationRequest(ctx, r)
+	if errors.Is(err, fosite.ErrTemporarilyUnavailable) || errors.Is(err, fosite.ErrServerError) {
+		s.log.ErrorContext(ctx, "revoke", logKeyErr, err)
+		w.Header().Set("Retry-After", "1")
+		problem.Write(w, http.StatusServiceUnavailable, problem.KindUnavailable, "revocation is unavailable; retry later")
+		return
+	}
+	if err != nil && fosite.ErrorToRFC6749Error(err).CodeField == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Basic realm="saa", charset="UTF-8"`)
+	}
+	s.oauth.WriteRevocationResponse(ctx, w, err)
+	if err == nil {
+		s.maybePurge(ctx)
+	}
+}

@@ -1,0 +1,75 @@
+package auth
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"unicode/utf8"
+)
+
+// Scopes with a meaning to the server itself. All others are free-form
+// strings (such as "echo:call") matched exactly.
+const (
+	// ScopeAdmin lets a bearer token use the admin API.
+	ScopeAdmin = "admin"
+	// ScopeIntrospect lets a client call the introspection endpoint.
+	ScopeIntrospect = "introspect"
+)
+
+// ErrInvalidInput is returned (wrapped, with a message safe to show) for a
+// bad client name, scope or status.
+var ErrInvalidInput = errors.New("invalid input")
+
+const (
+	maxScopes   = 100
+	maxScopeLen = 200
+	maxNameLen  = 200
+)
+
+// normalizeScopes checks scopes against RFC 6749's scope-token grammar and
+// returns them without duplicates, in their first order.
+func normalizeScopes(scopes []string) ([]string, error) {
+	if len(scopes) == 0 {
+		return nil, fmt.Errorf("%w: at least one scope is required", ErrInvalidInput)
+	}
+	if len(scopes) > maxScopes {
+		return nil, fmt.Errorf("%w: more than %d scopes", ErrInvalidInput, maxScopes)
+	}
+	out := make([]string, 0, len(scopes))
+	for _, s := range scopes {
+		if err := checkScope(s); err != nil {
+			return nil, err
+		}
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// checkScope accepts 1*( %x21 / %x23-5B / %x5D-7E ) of bounded length.
+func checkScope(s string) error {
+	if s == "" || len(s) > maxScopeLen {
+		return fmt.Errorf("%w: a scope must have 1 to %d characters", ErrInvalidInput, maxScopeLen)
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x21 || c > 0x7e || c == '"' || c == '\\' {
+			return fmt.Errorf("%w: scope %q has a character outside RFC 6749 scope-token", ErrInvalidInput, s)
+		}
+	}
+	return nil
+}
+
+// checkName accepts printable UTF-8 of bounded length.
+func checkName(name string) error {
+	if name == "" || len(name) > maxNameLen || !utf8.ValidString(name) {
+		return fmt.Errorf("%w: a name must be valid UTF-8 of 1 to %d bytes", ErrInvalidInput, maxNameLen)
+	}
+	for _, r := range name {
+		if r < 0x20 || r == 0x7f {
+			return fmt.Errorf("%w: a name may not contain control characters", ErrInvalidInput)
+		}
+	}
+	return nil
+}

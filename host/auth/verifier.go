@@ -1,0 +1,175 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/auth/authstore"
+)
+
+// ErrInvalidToken is returned (wrapped) by Verify for any token that must not
+// be accepted. The wrapped detail is for logs, never for the caller.
+var ErrInvalidToken = errors.New("invalid access token")
+
+// ErrTokenRevoked is returned, wrapped together with ErrInvalidToken, for a
+// token that was valid but is on the deny-list.
+var ErrTokenRevoked = errors.New("access token revoked")
+
+// maxTokenBytes bounds what Verify will parse; SAA's tokens are well under 2 KiB.
+const maxTokenBytes = 8 << 10
+
+// acceptedAlgs are the only JWS algorithms Verify considers; a token's alg
+// must also be the one of the key its kid names.
+var acceptedAlgs = []string{jwt.SigningMethodES256.Alg(), jwt.SigningMethodRS256.Alg()}
+
+// refusedHeaders would let a token name its own key or demand extensions;
+// SAA never sets them, so their presence alone refuses the token.
+var refusedHeaders = []string{"jku", "jwk", "x5u", "x5c", "crit"}
+
+// Verifier checks access tokens on behalf of a resource server. It accepts
+// only tokens signed by this server's keys, for this server's issuer and
+// audience, and not revoked. It is safe for concurrent use.
+type Verifier struct {
+	keys        *KeySet
+	revocations authstore.Revocations
+	parser      *jwt.Parser
+	// maxAge bounds exp-iat: the configured lifetime plus leeway.
+	maxAge time.Duration
+	// resourceMetadata is the RFC 9728 metadata URL named in challenges.
+	resourceMetadata string
+	deny             *denyCache
+	now              func() time.Time
+}
+
+// NewVerifier returns a verifier of tokens signed with keys for publicURL,
+// consulting revocations on every call. Verifiers sharing revocations see a
+// revocation at once, whichever of them (or the server) recorded it.
+func NewVerifier(keys *KeySet, revocations authstore.Revocations, publicURL string) *Verifier {
+	publicURL = strings.TrimRight(publicURL, "/")
+	v := &Verifier{
+		keys:             keys,
+		revocations:      revocations,
+		maxAge:           keys.keep,
+		resourceMetadata: publicURL + ProtectedResourcePath,
+		deny:             newDenyCache(),
+		now:              keys.now,
+	}
+	v.parser = jwt.NewParser(
+		jwt.WithValidMethods(acceptedAlgs),
+		jwt.WithIssuer(publicURL),
+		jwt.WithAudience(publicURL),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(clockLeeway),
+		jwt.WithStrictDecoding(),
+		jwt.WithTimeFunc(v.now),
+	)
+	return v
+}
+
+// Verify checks raw and returns who it was issued to. Any error wraps
+// ErrInvalidToken, except a failure to read the deny-list, which callers
+// should report as unavailable rather than unauthorized.
+func (v *Verifier) Verify(ctx context.Context, raw string) (host.Principal, error) {
+	c, err := v.verify(ctx, raw)
+	if err != nil {
+		return host.Principal{}, err
+	}
+	return host.Principal{ClientID: c.ClientID, Subject: c.Subject, Scopes: c.scopes()}, nil
+}
+
+func (v *Verifier) verify(ctx context.Context, raw string) (*accessClaims, error) {
+	c, err := v.parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.checkRevoked(ctx, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// parse checks everything but revocation.
+func (v *Verifier) parse(raw string) (*accessClaims, error) {
+	if raw == "" || len(raw) > maxTokenBytes {
+		return nil, fmt.Errorf("%w: length %d", ErrInvalidToken, len(raw))
+	}
+	var c accessClaims
+	if _, err := v.parser.ParseWithClaims(raw, &c, v.keyFor); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	}
+	if err := v.checkClaims(&c); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	}
+	return &c, nil
+}
+
+// keyFor picks the verification key: only ours, by kid, for the alg that key
+// was made for, and only for a token typed as an access token.
+func (v *Verifier) keyFor(t *jwt.Token) (any, error) {
+	typ, _ := t.Header["typ"].(string)
+	if !strings.EqualFold(typ, TokenType) && !strings.EqualFold(typ, "application/"+TokenType) {
+		return nil, fmt.Errorf("typ %q is not %s", typ, TokenType)
+	}
+	for _, h := range refusedHeaders {
+		if _, ok := t.Header[h]; ok {
+			return nil, fmt.Errorf("header %q is not accepted", h)
+		}
+	}
+	kid, _ := t.Header["kid"].(string)
+	key, ok := v.keys.lookup(kid)
+	if !ok {
+		return nil, errors.New("unknown kid")
+	}
+	if t.Method.Alg() != key.method.Alg() {
+		return nil, fmt.Errorf("alg %s does not match key alg %s", t.Method.Alg(), key.method.Alg())
+	}
+	return key.public, nil
+}
+
+// checkClaims requires what the parser leaves optional.
+func (v *Verifier) checkClaims(c *accessClaims) error {
+	switch {
+	case c.Subject == "":
+		return errors.New("no sub")
+	case c.ClientID == "":
+		return errors.New("no client_id")
+	case c.ID == "":
+		return errors.New("no jti")
+	case c.IssuedAt == nil:
+		return errors.New("no iat")
+	}
+	if age := c.ExpiresAt.Sub(c.IssuedAt.Time); age <= 0 || age > v.maxAge {
+		return fmt.Errorf("lifetime %s outside (0, %s]", age, v.maxAge)
+	}
+	return nil
+}
+
+// checkRevoked consults the deny-list, through a cache that the store's
+// revocation epoch invalidates: one cheap read per call sees any revocation
+// made anywhere, at once.
+func (v *Verifier) checkRevoked(ctx context.Context, c *accessClaims) error {
+	epoch, err := v.revocations.RevocationEpoch(ctx)
+	if err != nil {
+		return fmt.Errorf("check revocation: %w", err)
+	}
+	now := v.now()
+	if v.deny.allowed(epoch, c.ID, now) {
+		return nil
+	}
+	denied, at, err := v.revocations.TokenDenied(ctx, c.ID, c.ClientID, c.IssuedAt.Time)
+	if err != nil {
+		return fmt.Errorf("check revocation: %w", err)
+	}
+	if denied {
+		return fmt.Errorf("%w: %w", ErrInvalidToken, ErrTokenRevoked)
+	}
+	v.deny.remember(at, c.ID, c.ExpiresAt.Time, now)
+	return nil
+}

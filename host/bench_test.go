@@ -1,0 +1,182 @@
+package host_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	extism "github.com/extism/go-sdk"
+
+	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/internal/testplugins"
+	"github.com/secure-agent/saa/host/wasm"
+)
+
+// The benchmarks below each measure SAA beside a baseline in the same run
+// and report both medians and their ratio. `make bench` runs them.
+
+// rawEcho is the floor: the echo module called through the bare go-sdk.
+func rawEcho(b *testing.B, manifestsDir string) *extism.Plugin {
+	b.Helper()
+	code, err := os.ReadFile(filepath.Join(manifestsDir, "echo.wasm"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cp, err := extism.NewCompiledPlugin(context.Background(), extism.Manifest{
+		Wasm: []extism.Wasm{extism.WasmData{Data: code}},
+	}, extism.PluginConfig{EnableWasi: true}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := cp.Instance(context.Background(), extism.PluginInstanceConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { cp.Close(context.Background()) })
+	return p
+}
+
+func benchRuntime(b *testing.B, pool wasm.PoolOptions, plugins ...testplugins.Plugin) (*host.Runtime, string) {
+	b.Helper()
+	cfg := host.DefaultConfig()
+	cfg.DataDir = filepath.Join(b.TempDir(), "data")
+	cfg.PluginsDir = testplugins.Install(b, plugins...)
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg.Pool = pool
+	rt, err := host.New(context.Background(), cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { rt.Close(context.Background()) })
+	return rt, cfg.PluginsDir
+}
+
+func echoInput(size int) []byte {
+	prefix, suffix := `{"message":"`, `"}`
+	return []byte(prefix + strings.Repeat("x", size-len(prefix)-len(suffix)) + suffix)
+}
+
+// pair times saa and base alternately b.N times and reports their medians
+// and the ratio saa/base.
+func pair(b *testing.B, saa, base func() error) {
+	b.Helper()
+	var ts, tb []time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		if err := base(); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if err := saa(); err != nil {
+			b.Fatal(err)
+		}
+		tb, ts = append(tb, t1.Sub(t0)), append(ts, time.Since(t1))
+	}
+	ms, mb := median(ts), median(tb)
+	b.ReportMetric(float64(ms.Microseconds()), "saa-µs/op")
+	b.ReportMetric(float64(mb.Microseconds()), "base-µs/op")
+	b.ReportMetric(float64(ms)/float64(mb), "ratio")
+}
+
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// BenchmarkInvokeWarm: a warm Invoke of echo with a 100-byte input against a
+// raw go-sdk call of the same export on the same module.
+func BenchmarkInvokeWarm(b *testing.B) {
+	rt, dir := benchRuntime(b, wasm.PoolOptions{}, testplugins.FirstParty("echo"))
+	raw := rawEcho(b, dir)
+	in := echoInput(100)
+	p := caller("echo:call")
+	pair(b,
+		func() error { _, err := rt.Invoke(context.Background(), p, "echo", "echo", in); return err },
+		func() error { _, _, err := raw.Call("echo", in); return err })
+}
+
+// BenchmarkInvoke1MiB: 1 MiB in and 1 MiB out through the PDK, against the
+// raw go-sdk call with the same input.
+func BenchmarkInvoke1MiB(b *testing.B) {
+	rt, dir := benchRuntime(b, wasm.PoolOptions{}, testplugins.FirstParty("echo"))
+	raw := rawEcho(b, dir)
+	in := echoInput(1 << 20)
+	p := caller("echo:call")
+	pair(b,
+		func() error { _, err := rt.Invoke(context.Background(), p, "echo", "echo", in); return err },
+		func() error { _, _, err := raw.Call("echo", in); return err })
+}
+
+// BenchmarkInvokeFreshInstance: the first call of a new principal, served
+// from the pool of pre-initialised instances, against the same call when the
+// pool keeps no fresh instances (instantiate and start the guest on demand).
+func BenchmarkInvokeFreshInstance(b *testing.B) {
+	pooled, _ := benchRuntime(b, wasm.PoolOptions{Fresh: 2}, testplugins.FirstParty("echo"))
+	bare, _ := benchRuntime(b, wasm.PoolOptions{Fresh: -1}, testplugins.FirstParty("echo"))
+	in := echoInput(100)
+	n := 0
+	call := func(rt *host.Runtime) func() error {
+		return func() error {
+			n++
+			p := caller("echo:call")
+			p.ClientID = fmt.Sprintf("client-%d", n)
+			_, err := rt.Invoke(context.Background(), p, "echo", "echo", in)
+			return err
+		}
+	}
+	saa := call(pooled)
+	pair(b, func() error {
+		// A new principal arrives after the pool has refilled, as it does
+		// when principals come and go at a human pace.
+		b.StopTimer()
+		waitFresh(b, pooled, 2)
+		b.StartTimer()
+		return saa()
+	}, call(bare))
+}
+
+func waitFresh(b *testing.B, rt *host.Runtime, n int) {
+	for rt.PoolStats("echo").Fresh < n {
+		time.Sleep(100 * time.Microsecond)
+	}
+}
+
+// BenchmarkStartup: host.New loading every first-party plugin with the
+// compilation cache warm, against the same start with a cold cache.
+func BenchmarkStartup(b *testing.B) {
+	all := []testplugins.Plugin{
+		testplugins.FirstParty("echo"), testplugins.FirstParty("http_fetch"),
+		testplugins.FirstParty("github"), testplugins.FirstParty("tickets"),
+	}
+	dir := testplugins.Install(b, all...)
+	warmData := filepath.Join(b.TempDir(), "warm")
+	start := func(data string) error {
+		cfg := host.DefaultConfig()
+		cfg.DataDir, cfg.PluginsDir = data, dir
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		rt, err := host.New(context.Background(), cfg)
+		if err != nil {
+			return err
+		}
+		return rt.Close(context.Background())
+	}
+	if err := start(warmData); err != nil { // fills the cache
+		b.Fatal(err)
+	}
+	pair(b, func() error { return start(warmData) }, func() error {
+		cold := filepath.Join(b.TempDir(), "cold")
+		defer os.RemoveAll(cold)
+		return start(cold)
+	})
+}

@@ -1,0 +1,221 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/auth"
+	"github.com/secure-agent/saa/pdk/pdktest"
+)
+
+// echoManifest is the test's echo plugin: the real plugins/echo module
+// under a manifest of the test's own.
+const echoManifest = `name: echo
+version: 1.0.0
+publisher: test
+description: Return the input.
+wasm: { path: ../plugins/echo/echo.wasm, sha256: %s }
+limits: { timeout: 5s }
+actions:
+  - name: echo
+    description: Return the input unchanged.
+    scopes: [call]
+    effect: read
+    input:
+      type: object
+      properties: { message: { type: string, maxLength: 100000 } }
+      required: [message]
+      additionalProperties: false
+    output:
+      type: object
+      properties: { message: { type: string } }
+      required: [message]
+`
+
+// echoWasm builds plugins/echo once per test binary.
+var echoWasm = sync.OnceValues(func() ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	return pdktest.Build(ctx, "../../plugins/echo")
+})
+
+// pluginsDir lays out manifests/echo.yaml and plugins/echo/echo.wasm in a
+// temporary folder and returns the manifests folder.
+func pluginsDir(t *testing.T) string {
+	t.Helper()
+	wasm, err := echoWasm()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	sum := sha256.Sum256(wasm)
+	files := map[string][]byte{
+		"plugins/echo/echo.wasm": wasm,
+		"manifests/echo.yaml":    fmt.Appendf(nil, echoManifest, hex.EncodeToString(sum[:])),
+	}
+	for name, data := range files {
+		path := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(root, "manifests")
+}
+
+// fixture is a real server on 127.0.0.1: runtime with the echo plugin,
+// authorization server, and the HTTP API over them.
+type fixture struct {
+	t    *testing.T
+	rt   *host.Runtime
+	auth *auth.Server
+	srv  *Server
+	http *httptest.Server
+}
+
+// newFixture starts a server; change adjusts its config first.
+func newFixture(t *testing.T, change func(*Config)) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	hc := host.DefaultConfig()
+	hc.DataDir, hc.PluginsDir = t.TempDir(), pluginsDir(t)
+	hc.Logger = slog.New(slog.DiscardHandler)
+	rt, err := host.New(ctx, hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rt.Close(ctx) })
+
+	f := &fixture{t: t, rt: rt}
+	f.http = httptest.NewUnstartedServer(nil)
+	publicURL := "http://" + f.http.Listener.Addr().String()
+	ac := auth.DefaultConfig()
+	ac.PublicURL, ac.DataDir, ac.Store, ac.Logger = publicURL, hc.DataDir, rt.DB().Auth(), hc.Logger
+	if f.auth, err = auth.New(ac); err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Runtime: rt, Auth: f.auth, PublicURL: publicURL, Logger: hc.Logger}
+	if change != nil {
+		change(&cfg)
+	}
+	if f.srv, err = New(cfg); err != nil {
+		t.Fatal(err)
+	}
+	f.http.Config.Handler = f.srv
+	f.http.Start()
+	t.Cleanup(f.http.Close)
+	return f
+}
+
+// token creates a client allowed scopes and returns its id and a token
+// granted all of them, from the real token endpoint.
+func (f *fixture) token(scopes ...string) (clientID, token string) {
+	f.t.Helper()
+	c, secret, err := f.auth.Clients().Create(context.Background(), "test", scopes)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	form := url.Values{"grant_type": {"client_credentials"}, "scope": {strings.Join(scopes, " ")}}
+	req, _ := http.NewRequest(http.MethodPost, f.http.URL+"/oauth2/token", strings.NewReader(form.Encode()))
+	req.SetBasicAuth(c.ID, secret)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp := f.do(req)
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(resp.body, &tok) != nil {
+		f.t.Fatalf("token: %d %s", resp.StatusCode, resp.body)
+	}
+	return c.ID, tok.AccessToken
+}
+
+// response is an answer with its body read.
+type response struct {
+	*http.Response
+	body []byte
+}
+
+func (f *fixture) do(req *http.Request) response {
+	f.t.Helper()
+	resp, err := f.http.Client().Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return response{resp, body}
+}
+
+// call sends method path with body and headers (name, value pairs).
+func (f *fixture) call(method, path, token, body string, headers ...string) response {
+	f.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, f.http.URL+path, rd)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return f.do(req)
+}
+
+// problemKind returns the last segment of a problem answer's type.
+func problemKind(t *testing.T, r response) string {
+	t.Helper()
+	if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("Content-Type = %q for %d %s", ct, r.StatusCode, r.body)
+	}
+	var p struct {
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(r.body, &p); err != nil {
+		t.Fatal(err)
+	}
+	return p.Type[strings.LastIndex(p.Type, "/")+1:]
+}
+
+// checkFor polls fn until it returns nil or timeout passes.
+func checkFor(t *testing.T, timeout, interval time.Duration, fn func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := fn()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %v", timeout, err)
+		}
+		<-time.After(interval)
+	}
+}

@@ -1,0 +1,150 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/problem"
+)
+
+// Headers of invocation.
+const (
+	// HeaderRunID names the run an invocation belongs to; the audit log
+	// records the same id.
+	HeaderRunID = "X-Run-Id"
+	// HeaderIdempotencyKey makes a retried invocation return the first result.
+	HeaderIdempotencyKey = "Idempotency-Key"
+	// maxIdempotencyKey bounds an Idempotency-Key.
+	maxIdempotencyKey = 255
+)
+
+// invocation is one decoded request to run an action.
+type invocation struct {
+	principal      host.Principal
+	plugin, action string
+	input          []byte
+	idempotencyKey string
+	callbackURL    string
+}
+
+// invoke serves POST /v1/actions/{plugin}/{action}: the body is the input,
+// the answer the output. Prefer: respond-async hands the run to the run
+// manager instead; Idempotency-Key makes a retry return the first result.
+func (s *Server) invoke(w http.ResponseWriter, r *http.Request) {
+	inv, perr := s.decodeInvocation(w, r)
+	if perr != nil {
+		problem.WriteError(w, perr)
+		return
+	}
+	switch {
+	case prefersAsync(r):
+		s.invokeAsync(w, r, inv)
+	case inv.idempotencyKey != "":
+		s.invokeIdempotent(w, r, inv)
+	default:
+		runID := newID()
+		info(r.Context()).run = runID
+		w.Header().Set(HeaderRunID, runID)
+		out, err := s.call(r.Context(), inv, runID)
+		if err != nil {
+			s.writeInvokeError(w, err)
+			return
+		}
+		writeRawJSON(w, http.StatusOK, out)
+	}
+}
+
+// decodeInvocation reads what every invocation needs from r.
+func (s *Server) decodeInvocation(w http.ResponseWriter, r *http.Request) (invocation, *problem.Error) {
+	inv := invocation{
+		principal:      principal(r),
+		plugin:         chi.URLParam(r, "plugin"),
+		action:         chi.URLParam(r, "action"),
+		idempotencyKey: r.Header.Get(HeaderIdempotencyKey),
+		callbackURL:    r.Header.Get(HeaderCallbackURL),
+	}
+	if len(inv.idempotencyKey) > maxIdempotencyKey {
+		return inv, problem.New(http.StatusBadRequest, problem.KindBadRequest, "Idempotency-Key is longer than 255 bytes")
+	}
+	if inv.callbackURL != "" && !prefersAsync(r) {
+		return inv, problem.New(http.StatusBadRequest, KindInvalidCallback, "Callback-Url needs Prefer: respond-async")
+	}
+	input, perr := s.readInput(w, r)
+	inv.input = input
+	return inv, perr
+}
+
+// readInput reads the body as an action's input: JSON, within the size limit.
+func (s *Server) readInput(w http.ResponseWriter, r *http.Request) ([]byte, *problem.Error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !isJSONType(ct) {
+		return nil, problem.New(http.StatusUnsupportedMediaType, KindUnsupportedMedia, "send the input as application/json")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, problem.New(http.StatusRequestEntityTooLarge, KindPayloadTooLarge,
+			"the body exceeds "+itoa(int(tooBig.Limit))+" bytes")
+	case err != nil:
+		return nil, problem.New(http.StatusBadRequest, problem.KindBadRequest, "cannot read the body")
+	case !json.Valid(body):
+		return nil, problem.New(http.StatusBadRequest, KindInvalidJSON, "the body must be the action's input as one JSON value")
+	}
+	return body, nil
+}
+
+// isJSONType accepts application/json and any application/*+json.
+func isJSONType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+}
+
+// prefersAsync reports whether the client asked for asynchronous processing
+// (RFC 7240).
+func prefersAsync(r *http.Request) bool {
+	for _, v := range r.Header.Values("Prefer") {
+		for _, pref := range strings.Split(v, ",") {
+			name, _, _ := strings.Cut(strings.TrimSpace(pref), "=")
+			if strings.EqualFold(strings.TrimSpace(name), "respond-async") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// call runs one invocation under runID and records its metrics. Every path
+// (sync, idempotent, async) goes through it.
+func (s *Server) call(ctx context.Context, inv invocation, runID string) ([]byte, error) {
+	start := time.Now()
+	out, err := s.rt.Invoke(host.WithRunID(ctx, runID), inv.principal, inv.plugin, inv.action, inv.input)
+	plugin, action := inv.plugin, inv.action
+	if errors.Is(err, host.ErrNotFound) {
+		plugin, action = "unknown", "unknown" // keep label values bounded
+	}
+	s.metrics.observeInvocation(plugin, action, outcome(err), time.Since(start))
+	return out, err
+}
+
+// writeInvokeError answers with the problem err maps to.
+func (s *Server) writeInvokeError(w http.ResponseWriter, err error) {
+	var scope *host.ScopeError
+	if errors.As(err, &scope) {
+		s.verifier.Forbid(w, scope.Missing...)
+		return
+	}
+	p := invokeError(err)
+	if p.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
+	problem.WriteError(w, p)
+}

@@ -1,0 +1,118 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/secure-agent/saa/host/wasm"
+)
+
+// latencyBuckets span a warm wasm call (tens of µs) to a slow plugin (30 s).
+var latencyBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
+
+// Metrics are the server's Prometheus metrics, on a registry of their own so
+// that two servers in one process (tests) do not collide.
+type Metrics struct {
+	reg         *prometheus.Registry
+	invocations *prometheus.CounterVec
+	invokeTime  *prometheus.HistogramVec
+	httpReqs    *prometheus.CounterVec
+	httpTime    *prometheus.HistogramVec
+	tokens      prometheus.Counter
+	egress      *prometheus.CounterVec
+	callbacks   *prometheus.CounterVec
+}
+
+// NewMetrics registers the server's metrics, plus the Go and process
+// collectors, on a new registry.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		invocations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "saa_invocations_total",
+			Help: "Action invocations by plugin, action and outcome (ok or the problem kind).",
+		}, []string{"plugin", "action", "outcome"}),
+		invokeTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "saa_invocation_duration_seconds",
+			Help:    "Time to run an action, checks and plugin included.",
+			Buckets: latencyBuckets,
+		}, []string{"plugin", "action"}),
+		httpReqs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "saa_http_requests_total",
+			Help: "HTTP requests by route pattern, method and status code.",
+		}, []string{"route", "method", "code"}),
+		httpTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "saa_http_request_duration_seconds",
+			Help:    "HTTP request latency by route pattern.",
+			Buckets: latencyBuckets,
+		}, []string{"route"}),
+		tokens: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "saa_tokens_issued_total",
+			Help: "Access tokens issued by the token endpoint.",
+		}),
+		egress: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "saa_egress_requests_total",
+			Help: "Outbound requests (plugins' and callbacks') by host and verdict.",
+		}, []string{"host", "verdict"}),
+		callbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "saa_callbacks_total",
+			Help: "Callback deliveries by outcome (delivered, retried, failed).",
+		}, []string{"outcome"}),
+	}
+	m.reg.MustRegister(m.invocations, m.invokeTime, m.httpReqs, m.httpTime, m.tokens, m.egress, m.callbacks,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// ObserveEgress counts one outbound request; it fits egress.Config.OnRequest.
+func (m *Metrics) ObserveEgress(host, verdict string) {
+	m.egress.WithLabelValues(host, verdict).Inc()
+}
+
+func (m *Metrics) observeInvocation(plugin, action, outcome string, d time.Duration) {
+	m.invocations.WithLabelValues(plugin, action, outcome).Inc()
+	m.invokeTime.WithLabelValues(plugin, action).Observe(d.Seconds())
+}
+
+func (m *Metrics) observeHTTP(route, method string, code int, d time.Duration) {
+	m.httpReqs.WithLabelValues(route, method, strconv.Itoa(code)).Inc()
+	m.httpTime.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// PoolStatser reports each plugin's instance pool; the runtime implements it.
+type PoolStatser interface {
+	PoolStats() map[string]wasm.PoolStats
+}
+
+// RegisterPools exports the pools' sizes as saa_pool_instances{plugin,state}.
+func (m *Metrics) RegisterPools(src PoolStatser) {
+	m.reg.MustRegister(&poolCollector{src: src, desc: prometheus.NewDesc(
+		"saa_pool_instances", "Plugin instances by plugin and state (fresh, idle, in_use).",
+		[]string{"plugin", "state"}, nil)})
+}
+
+// poolCollector reads the pools at scrape time.
+type poolCollector struct {
+	src  PoolStatser
+	desc *prometheus.Desc
+}
+
+func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
+	for name, st := range c.src.PoolStats() {
+		for state, n := range map[string]int{"fresh": st.Fresh, "idle": st.Idle, "in_use": st.InUse} {
+			ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), name, state)
+		}
+	}
+}

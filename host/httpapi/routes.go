@@ -1,0 +1,98 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/secure-agent/saa/host/auth"
+	"github.com/secure-agent/saa/host/problem"
+)
+
+// routes assembles the handler tree. Every route passes through the request
+// id, panic recovery, and the access log with its metrics; /v1 adds bearer
+// authentication, then the client's limits.
+func (s *Server) routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(withRequestID, s.logAndMeasure, s.recoverPanics, securityHeaders)
+	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
+		problem.Write(w, http.StatusNotFound, problem.KindNotFound, "no such resource")
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
+		problem.Write(w, http.StatusMethodNotAllowed, problem.KindMethodNotAllowed, "method not allowed here")
+	})
+
+	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.readyz)
+	r.Method(http.MethodGet, "/metrics", s.metrics.Handler())
+	r.Get("/openapi.json", s.openAPI)
+	docs := s.docs()
+	r.Method(http.MethodGet, "/docs", docs)
+	r.Method(http.MethodGet, "/docs/*", docs)
+
+	r.Group(func(r chi.Router) {
+		r.Use(s.countTokens)
+		s.cfg.Auth.Routes(r)
+	})
+	if s.cfg.Admin != nil {
+		r.Handle("/admin", s.cfg.Admin)
+		r.Handle("/admin/*", s.cfg.Admin)
+	}
+
+	r.Route("/v1", func(r chi.Router) {
+		r.Use(s.verifier.Authenticate, s.limit)
+		r.Get("/actions", s.listActions)
+		r.Post("/actions/{plugin}/{action}", s.invoke)
+		r.Get("/runs/{id}", s.getRun)
+	})
+	return r
+}
+
+// securityHeaders are safe on every answer of an API server.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// countTokens counts the access tokens the token endpoint issues: every 200
+// answer to POST /oauth2/token is one token.
+func (s *Server) countTokens(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != auth.TokenPath {
+			next.ServeHTTP(w, r)
+			return
+		}
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.status == http.StatusOK {
+			s.metrics.tokens.Inc()
+		}
+	})
+}
+
+// limit applies the authenticated client's rate and concurrency limits.
+func (s *Server) limit(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := principal(r)
+		info(r.Context()).client = p.ClientID
+		release, d := s.limiter.acquire(r.Context(), p.ClientID)
+		if d != nil {
+			w.Header().Set("Retry-After", itoa(retryAfterSeconds(d.retryAfter)))
+			problem.Write(w, http.StatusTooManyRequests, d.kind, "the client's "+limitName(d.kind)+" limit was reached; retry later")
+			return
+		}
+		defer release()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func limitName(kind string) string {
+	if kind == KindConcurrencyLimit {
+		return "concurrency"
+	}
+	return "rate"
+}

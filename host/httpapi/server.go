@@ -1,0 +1,160 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/auth"
+)
+
+// Defaults of Config's zero fields.
+const (
+	DefaultMaxBody      = 1 << 20
+	DefaultDrainTimeout = 30 * time.Second
+)
+
+// Config assembles the server from parts built elsewhere. Runtime, Auth and
+// PublicURL are required.
+type Config struct {
+	// Runtime runs the actions.
+	Runtime *host.Runtime
+	// Auth is the authorization server: its endpoints are mounted, and its
+	// verifier authenticates bearer tokens on /v1.
+	Auth *auth.Server
+	// Admin serves /admin and /admin/api/v1/..., authenticating its callers
+	// itself; nil leaves it out.
+	Admin http.Handler
+	// Runs runs asynchronous invocations and remembers idempotent ones; nil
+	// answers Prefer: respond-async and Idempotency-Key with 501.
+	Runs Runs
+	// Metrics receives the server's metrics; NewMetrics() if nil.
+	Metrics *Metrics
+	// Logger receives one line per request; slog.Default() if nil.
+	Logger *slog.Logger
+	// PublicURL is the base URL clients use (SAA_PUBLIC_URL).
+	PublicURL string
+	// Version is reported in the OpenAPI document.
+	Version string
+	// MaxBody bounds a request body; DefaultMaxBody if zero.
+	MaxBody int64
+	// Limits are every client's limits unless LimitsFor says otherwise;
+	// DefaultClientLimits if zero.
+	Limits ClientLimits
+	// LimitsFor returns a client's own limits, set by an admin; may be nil.
+	LimitsFor LimitSource
+	// Timeouts of the HTTP server; see DefaultTimeouts.
+	Timeouts Timeouts
+}
+
+// Timeouts of the HTTP server. Write must outlast the slowest action.
+type Timeouts struct {
+	ReadHeader, Read, Write, Idle, Drain time.Duration
+}
+
+// DefaultTimeouts suit actions of up to the runtime's 30 s default cap.
+var DefaultTimeouts = Timeouts{
+	ReadHeader: 10 * time.Second,
+	Read:       30 * time.Second,
+	Write:      90 * time.Second,
+	Idle:       2 * time.Minute,
+	Drain:      DefaultDrainTimeout,
+}
+
+// Server is SAA's HTTP server.
+type Server struct {
+	cfg      Config
+	rt       *host.Runtime
+	verifier *auth.Verifier
+	log      *slog.Logger
+	metrics  *Metrics
+	limiter  *limiter
+	openapi  []byte
+	handler  http.Handler
+	draining atomic.Bool
+}
+
+// New assembles a Server from cfg.
+func New(cfg Config) (*Server, error) {
+	if cfg.Runtime == nil || cfg.Auth == nil || cfg.PublicURL == "" {
+		return nil, errors.New("httpapi: runtime, auth server and public URL are required")
+	}
+	cfg = cfg.withDefaults()
+	s := &Server{
+		cfg:      cfg,
+		rt:       cfg.Runtime,
+		verifier: cfg.Auth.Verifier(),
+		log:      cfg.Logger,
+		metrics:  cfg.Metrics,
+		limiter:  newLimiter(cfg.Limits, cfg.LimitsFor, nil),
+	}
+	doc, err := buildOpenAPI(s.rt, cfg.PublicURL, cfg.Version)
+	if err != nil {
+		return nil, err
+	}
+	s.openapi = doc
+	s.handler = s.routes()
+	return s, nil
+}
+
+func (c Config) withDefaults() Config {
+	if c.Metrics == nil {
+		c.Metrics = NewMetrics()
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.MaxBody <= 0 {
+		c.MaxBody = DefaultMaxBody
+	}
+	if c.Limits == (ClientLimits{}) {
+		c.Limits = DefaultClientLimits
+	}
+	if c.Timeouts == (Timeouts{}) {
+		c.Timeouts = DefaultTimeouts
+	}
+	return c
+}
+
+// ServeHTTP makes the Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Serve answers requests on ln until ctx ends, then shuts down gracefully:
+// /readyz turns 503, no new connection is accepted, and in-flight requests
+// get up to the drain timeout to finish. It returns nil after a clean drain.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	t := s.cfg.Timeouts
+	srv := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: t.ReadHeader,
+		ReadTimeout:       t.Read,
+		WriteTimeout:      t.Write,
+		IdleTimeout:       t.Idle,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	s.draining.Store(true)
+	drain, cancel := context.WithTimeout(context.Background(), t.Drain)
+	defer cancel()
+	if err := srv.Shutdown(drain); err != nil {
+		return fmt.Errorf("drain in-flight requests: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,292 @@
+package runs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/runs/runstore"
+)
+
+// Invoker runs an action; host.Runtime satisfies it.
+type Invoker interface {
+	Invoke(ctx context.Context, p host.Principal, plugin, action string, input []byte) ([]byte, error)
+}
+
+// Sender POSTs a callback and returns the response status. The server's
+// Sender goes through the egress guard with a policy allowing exactly url.
+type Sender interface {
+	Send(ctx context.Context, url string, headers map[string]string, body []byte) (status int, err error)
+}
+
+// Config configures a Manager.
+type Config struct {
+	// Store persists runs; required.
+	Store runstore.Store
+	// Invoker runs actions; required.
+	Invoker Invoker
+	// Idempotency, if set, enables Request.IdempotencyKey.
+	Idempotency *Idempotency
+	// Sender, if set, enables callbacks; WebhookKey is then required (at
+	// least 32 bytes, see LoadWebhookKey).
+	Sender     Sender
+	WebhookKey []byte
+	// Workers is how many runs execute at once; default 4.
+	Workers int
+	// MaxQueued bounds the runs waiting for a worker; default 1000.
+	MaxQueued int
+	// Retry is the callback retry policy; zero fields get defaults.
+	Retry RetryPolicy
+	// Retention is how long finished runs stay readable; default 7 days.
+	Retention time.Duration
+	// Classify maps an Invoke error to the stored kind and caller-safe
+	// message; default Classify.
+	Classify func(error) (kind, message string)
+	// Logger receives the manager's logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Manager runs actions asynchronously. Create it with New, Start it, and
+// Shutdown when done. It is safe for concurrent use.
+type Manager struct {
+	cfg   Config
+	log   *slog.Logger
+	queue *queue
+	// sends bounds concurrent callback deliveries.
+	sends chan struct{}
+
+	mu         sync.Mutex
+	state      managerState
+	delivering map[string]bool
+
+	stopTaking context.CancelFunc // workers take no new run
+	runCtx     context.Context    // in-flight invocations
+	cancelRuns context.CancelFunc
+	bgCtx      context.Context // deliveries and purging
+	cancelBg   context.CancelFunc
+	workers    sync.WaitGroup
+	bg         sync.WaitGroup
+}
+
+type managerState int
+
+const (
+	stateNew managerState = iota
+	stateRunning
+	stateStopped
+)
+
+// Log keys.
+const (
+	logRun    = "run_id"
+	logStatus = "status"
+	logKind   = "error_kind"
+	logErr    = "err"
+)
+
+// New returns a Manager for cfg, with defaults applied.
+func New(cfg Config) (*Manager, error) {
+	switch {
+	case cfg.Store == nil || cfg.Invoker == nil:
+		return nil, errors.New("runs: store and invoker are required")
+	case cfg.Sender != nil && len(cfg.WebhookKey) < WebhookKeySize:
+		return nil, fmt.Errorf("runs: callbacks need a webhook key of at least %d bytes", WebhookKeySize)
+	}
+	cfg.Workers = cmpOr(cfg.Workers, 4)
+	cfg.MaxQueued = cmpOr(cfg.MaxQueued, 1000)
+	cfg.Retention = cmpOr(cfg.Retention, 7*24*time.Hour)
+	cfg.Retry = cfg.Retry.withDefaults()
+	if cfg.Classify == nil {
+		cfg.Classify = Classify
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Manager{
+		cfg: cfg, log: cfg.Logger.With("component", "runs"), queue: newQueue(),
+		sends: make(chan struct{}, cfg.Workers), delivering: map[string]bool{},
+	}, nil
+}
+
+func cmpOr[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+// Start recovers the runs a previous process left (see the package doc),
+// then starts the workers, the callback deliveries and the hourly purge of
+// old runs and expired idempotency keys. Cancelling ctx stops everything
+// at once, as an expired Shutdown would.
+func (m *Manager) Start(ctx context.Context) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.state != stateNew {
+		return errors.New("runs: manager already started")
+	}
+	var takeCtx context.Context
+	takeCtx, m.stopTaking = context.WithCancel(ctx)
+	m.runCtx, m.cancelRuns = context.WithCancel(ctx)
+	m.bgCtx, m.cancelBg = context.WithCancel(ctx)
+	m.state = stateRunning
+	pending, err := m.recoverRuns(ctx)
+	if err != nil {
+		m.state = stateStopped
+		m.stopTaking()
+		m.cancelRuns()
+		m.cancelBg()
+		return err
+	}
+	for range m.cfg.Workers {
+		m.workers.Go(func() { m.work(takeCtx) })
+	}
+	for _, id := range pending {
+		m.deliverLocked(id)
+	}
+	m.bg.Go(m.purgeLoop)
+	return nil
+}
+
+// Shutdown stops taking runs and waits for the runs in flight to finish.
+// Runs still queued stay queued in the store and run after the next Start;
+// pending callbacks resume then too. If ctx ends first, the runs in flight
+// are cancelled and recorded as interrupted, and ctx's error is returned.
+func (m *Manager) Shutdown(ctx context.Context) error {
+	m.mu.Lock()
+	if m.state != stateRunning {
+		m.state = stateStopped
+		m.mu.Unlock()
+		return nil
+	}
+	m.state = stateStopped
+	m.mu.Unlock()
+
+	m.stopTaking()
+	m.cancelBg()
+	done := make(chan struct{})
+	go func() {
+		m.workers.Wait()
+		m.bg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		m.cancelRuns()
+		return nil
+	case <-ctx.Done():
+		m.cancelRuns()
+		<-done
+		return ctx.Err()
+	}
+}
+
+// Submit persists a new queued run of req and returns it; the run executes
+// as soon as a worker is free. With an IdempotencyKey, a repeat of the same
+// request returns the first run instead, and the same key with a different
+// request fails with ErrIdempotencyConflict.
+func (m *Manager) Submit(ctx context.Context, req Request) (Run, error) {
+	if err := m.accepting(); err != nil {
+		return Run{}, err
+	}
+	if err := req.validate(); err != nil {
+		return Run{}, err
+	}
+	if req.CallbackURL != "" && m.cfg.Sender == nil {
+		return Run{}, ErrCallbacksDisabled
+	}
+	if m.queue.len() >= m.cfg.MaxQueued {
+		return Run{}, ErrQueueFull
+	}
+	id := cmpOrString(req.ID, NewID)
+	replay := false
+	if req.IdempotencyKey != "" {
+		first, err := m.claim(ctx, &req, id)
+		if err != nil {
+			return Run{}, err
+		}
+		id, replay = cmpOrString(first, func() string { return id }), first != ""
+	}
+	return m.create(ctx, &req, id, replay)
+}
+
+func cmpOrString(s string, def func() string) string {
+	if s == "" {
+		return def()
+	}
+	return s
+}
+
+func (m *Manager) accepting() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.state != stateRunning {
+		return ErrNotRunning
+	}
+	return nil
+}
+
+func (m *Manager) claim(ctx context.Context, req *Request, id string) (string, error) {
+	if m.cfg.Idempotency == nil {
+		return "", ErrIdempotencyDisabled
+	}
+	return m.cfg.Idempotency.claimRun(ctx, req, id)
+}
+
+// create stores and queues the run id. For a replay, the first Submit may
+// have claimed the key and died before storing its run: nothing ran then,
+// so the run is created now; if it exists, it is returned.
+func (m *Manager) create(ctx context.Context, req *Request, id string, replay bool) (Run, error) {
+	if replay {
+		if r, err := m.cfg.Store.GetRun(ctx, id); !errors.Is(err, runstore.ErrNotFound) {
+			return r, wrapErr("get run", err)
+		}
+	}
+	p := req.Principal
+	r := Run{
+		ID: id, ClientID: p.ClientID, Subject: p.Subject, Scopes: p.Scopes,
+		Plugin: req.Plugin, Action: req.Action, Input: req.Input,
+		Status: StatusQueued, CreatedAt: time.Now().UTC(),
+		Callback: runstore.Callback{URL: req.CallbackURL},
+	}
+	err := m.cfg.Store.CreateRun(ctx, r)
+	if replay && errors.Is(err, runstore.ErrExists) {
+		r, err = m.cfg.Store.GetRun(ctx, id) // a concurrent replay created it
+		return r, wrapErr("get run", err)
+	}
+	if errors.Is(err, runstore.ErrExists) {
+		return Run{}, fmt.Errorf("%w: run id taken", ErrInvalidRequest)
+	}
+	if err != nil {
+		return Run{}, fmt.Errorf("submit run: %w", err)
+	}
+	m.queue.push(id)
+	return r, nil
+}
+
+func wrapErr(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// Get returns the run id if p's client submitted it; ErrNotFound otherwise.
+func (m *Manager) Get(ctx context.Context, p host.Principal, id string) (Run, error) {
+	r, err := m.cfg.Store.GetRun(ctx, id)
+	if errors.Is(err, runstore.ErrNotFound) || (err == nil && r.ClientID != p.ClientID) {
+		return Run{}, ErrNotFound
+	}
+	if err != nil {
+		return Run{}, fmt.Errorf("get run: %w", err)
+	}
+	return r, nil
+}
+
+// KeyFor returns clientID's webhook key, which verifies the callbacks of
+// its runs; give it to the client as Secret(key).
+func (m *Manager) KeyFor(clientID string) []byte { return KeyFor(m.cfg.WebhookKey, clientID) }

@@ -1,0 +1,126 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/secure-agent/saa/host/auth/authstore"
+)
+
+// clientRecord is the stored form of an OAuth client; its JSON is the on-disk
+// format, so fields are only ever added.
+type clientRecord struct {
+	ID         string    `json:"id"`
+	Name       string    `json:"name"`
+	Scopes     []string  `json:"scopes"`
+	Status     string    `json:"status"`
+	SecretHash []byte    `json:"secret_sha256"`
+	CreatedAt  time.Time `json:"created_at"`
+	RotatedAt  time.Time `json:"rotated_at,omitzero"`
+}
+
+func toClientRecord(c authstore.Client) clientRecord {
+	return clientRecord{
+		ID: c.ID, Name: c.Name, Scopes: c.Scopes, Status: string(c.Status),
+		SecretHash: c.SecretHash, CreatedAt: c.CreatedAt, RotatedAt: c.RotatedAt,
+	}
+}
+
+func (r clientRecord) client() authstore.Client {
+	return authstore.Client{
+		ID: r.ID, Name: r.Name, Scopes: r.Scopes, Status: authstore.ClientStatus(r.Status),
+		SecretHash: r.SecretHash, CreatedAt: r.CreatedAt, RotatedAt: r.RotatedAt,
+	}
+}
+
+// CreateClient implements authstore.Clients.
+func (s *AuthStore) CreateClient(ctx context.Context, c authstore.Client) error {
+	if err := ctxErr(ctx); err != nil {
+		return err
+	}
+	if err := checkKey("client", c.ID); err != nil {
+		return err
+	}
+	if err := s.createJSON(bucketAuthClients, c.ID, toClientRecord(c)); err != nil {
+		return fmt.Errorf("create client %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+// GetClient implements authstore.Clients.
+func (s *AuthStore) GetClient(ctx context.Context, id string) (authstore.Client, error) {
+	if err := ctxErr(ctx); err != nil {
+		return authstore.Client{}, err
+	}
+	if id == "" {
+		return authstore.Client{}, fmt.Errorf("get client: %w", authstore.ErrNotFound)
+	}
+	var r clientRecord
+	if err := s.getJSON(bucketAuthClients, id, &r); err != nil {
+		return authstore.Client{}, fmt.Errorf("get client %s: %w", id, err)
+	}
+	return r.client(), nil
+}
+
+// ListClients implements authstore.Clients.
+func (s *AuthStore) ListClients(ctx context.Context) ([]authstore.Client, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	out := []authstore.Client{}
+	err := s.forEachJSON(bucketAuthClients, func(data []byte) error {
+		var r clientRecord
+		if err := json.Unmarshal(data, &r); err != nil {
+			return fmt.Errorf("decode: %w", err)
+		}
+		out = append(out, r.client())
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list clients: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateClient implements authstore.Clients.
+func (s *AuthStore) UpdateClient(ctx context.Context, id string, fn func(*authstore.Client) error) (authstore.Client, error) {
+	if err := ctxErr(ctx); err != nil {
+		return authstore.Client{}, err
+	}
+	if id == "" {
+		return authstore.Client{}, fmt.Errorf("update client: %w", authstore.ErrNotFound)
+	}
+	var r clientRecord
+	var out authstore.Client
+	err := s.updateJSON(bucketAuthClients, id, &r, func() error {
+		c := r.client()
+		if err := fn(&c); err != nil {
+			return err
+		}
+		if c.ID != id {
+			return fmt.Errorf("client id changed from %s to %s", id, c.ID)
+		}
+		r, out = toClientRecord(c), c
+		return nil
+	})
+	if err != nil {
+		return authstore.Client{}, fmt.Errorf("update client %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// DeleteClient implements authstore.Clients.
+func (s *AuthStore) DeleteClient(ctx context.Context, id string) error {
+	if err := ctxErr(ctx); err != nil {
+		return err
+	}
+	if id == "" {
+		return fmt.Errorf("delete client: %w", authstore.ErrNotFound)
+	}
+	if err := s.deleteKey(bucketAuthClients, id); err != nil {
+		return fmt.Errorf("delete client %s: %w", id, err)
+	}
+	return nil
+}

@@ -1,0 +1,228 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// The deny-list keeps, per revoked jti, the time until which it must be
+// remembered, plus an index ordered by that time so purging touches only
+// what expired. Each change bumps the revocation epoch in the same
+// transaction, so a reader that sees the new epoch also sees the change.
+
+// DenyToken implements authstore.Revocations.
+func (s *AuthStore) DenyToken(ctx context.Context, jti string, until time.Time) error {
+	if err := ctxErr(ctx); err != nil {
+		return err
+	}
+	if err := checkKey("jti", jti); err != nil {
+		return err
+	}
+	err := s.db.bolt.Update(func(tx *bolt.Tx) error {
+		byJTI, byExp, err := denyBuckets(tx)
+		if err != nil {
+			return err
+		}
+		if old := byJTI.Get([]byte(jti)); old != nil {
+			if !until.After(decodeTime(old)) {
+				return bumpEpoch(tx)
+			}
+			if err := byExp.Delete(expKey(decodeTime(old), jti)); err != nil {
+				return err
+			}
+		}
+		if err := byJTI.Put([]byte(jti), encodeTime(until)); err != nil {
+			return err
+		}
+		if err := byExp.Put(expKey(until, jti), nil); err != nil {
+			return err
+		}
+		return bumpEpoch(tx)
+	})
+	if err != nil {
+		return fmt.Errorf("deny token: %w", err)
+	}
+	return nil
+}
+
+// DenyClientTokens implements authstore.Revocations.
+func (s *AuthStore) DenyClientTokens(ctx context.Context, clientID string, issuedBefore, until time.Time) error {
+	if err := ctxErr(ctx); err != nil {
+		return err
+	}
+	if err := checkKey("client", clientID); err != nil {
+		return err
+	}
+	err := s.db.bolt.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists([]byte(bucketAuthDeniedClients))
+		if err != nil {
+			return err
+		}
+		if old := b.Get([]byte(clientID)); len(old) == 16 {
+			oldCutoff, oldUntil := decodeTime(old[:8]), decodeTime(old[8:])
+			if oldCutoff.After(issuedBefore) {
+				issuedBefore = oldCutoff
+			}
+			if oldUntil.After(until) {
+				until = oldUntil
+			}
+		}
+		if err := b.Put([]byte(clientID), append(encodeTime(issuedBefore), encodeTime(until)...)); err != nil {
+			return err
+		}
+		return bumpEpoch(tx)
+	})
+	if err != nil {
+		return fmt.Errorf("deny client tokens %s: %w", clientID, err)
+	}
+	return nil
+}
+
+// TokenDenied implements authstore.Revocations. An entry past its until that
+// was not purged yet still counts: the token it names has expired anyway.
+func (s *AuthStore) TokenDenied(ctx context.Context, jti, clientID string, issuedAt time.Time) (bool, uint64, error) {
+	if err := ctxErr(ctx); err != nil {
+		return false, 0, err
+	}
+	var denied bool
+	var epoch uint64
+	err := s.db.bolt.View(func(tx *bolt.Tx) error {
+		epoch = readEpoch(tx)
+		if b := tx.Bucket([]byte(bucketAuthDeniedJTI)); b != nil && jti != "" && b.Get([]byte(jti)) != nil {
+			denied = true
+			return nil
+		}
+		if b := tx.Bucket([]byte(bucketAuthDeniedClients)); b != nil && clientID != "" {
+			if v := b.Get([]byte(clientID)); len(v) == 16 && !issuedAt.After(decodeTime(v[:8])) {
+				denied = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return false, 0, fmt.Errorf("check deny-list: %w", err)
+	}
+	return denied, epoch, nil
+}
+
+// RevocationEpoch implements authstore.Revocations.
+func (s *AuthStore) RevocationEpoch(ctx context.Context) (uint64, error) {
+	if err := ctxErr(ctx); err != nil {
+		return 0, err
+	}
+	var epoch uint64
+	err := s.db.bolt.View(func(tx *bolt.Tx) error {
+		epoch = readEpoch(tx)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("read revocation epoch: %w", err)
+	}
+	return epoch, nil
+}
+
+// PurgeRevocations implements authstore.Revocations.
+func (s *AuthStore) PurgeRevocations(ctx context.Context, now time.Time) (int, error) {
+	if err := ctxErr(ctx); err != nil {
+		return 0, err
+	}
+	var n int
+	err := s.db.bolt.Update(func(tx *bolt.Tx) error {
+		byJTI, byExp, err := denyBuckets(tx)
+		if err != nil {
+			return err
+		}
+		if n, err = purgeTokens(byJTI, byExp, now); err != nil {
+			return err
+		}
+		m, err := purgeClients(tx, now)
+		n += m
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("purge revocations: %w", err)
+	}
+	return n, nil
+}
+
+func purgeTokens(byJTI, byExp *bolt.Bucket, now time.Time) (int, error) {
+	limit := encodeTime(now)
+	var expired [][]byte
+	c := byExp.Cursor()
+	for k, _ := c.First(); k != nil && bytes.Compare(k[:8], limit) < 0; k, _ = c.Next() {
+		expired = append(expired, bytes.Clone(k))
+	}
+	for _, k := range expired {
+		if err := byExp.Delete(k); err != nil {
+			return 0, err
+		}
+		if err := byJTI.Delete(k[8:]); err != nil {
+			return 0, err
+		}
+	}
+	return len(expired), nil
+}
+
+func purgeClients(tx *bolt.Tx, now time.Time) (int, error) {
+	b := tx.Bucket([]byte(bucketAuthDeniedClients))
+	if b == nil {
+		return 0, nil
+	}
+	var expired [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		if len(v) != 16 || decodeTime(v[8:]).Before(now) {
+			expired = append(expired, bytes.Clone(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, k := range expired {
+		if err := b.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	return len(expired), nil
+}
+
+func denyBuckets(tx *bolt.Tx) (byJTI, byExp *bolt.Bucket, err error) {
+	if byJTI, err = tx.CreateBucketIfNotExists([]byte(bucketAuthDeniedJTI)); err != nil {
+		return nil, nil, err
+	}
+	if byExp, err = tx.CreateBucketIfNotExists([]byte(bucketAuthDeniedJTIExp)); err != nil {
+		return nil, nil, err
+	}
+	return byJTI, byExp, nil
+}
+
+func expKey(until time.Time, jti string) []byte {
+	return append(encodeTime(until), jti...)
+}
+
+func readEpoch(tx *bolt.Tx) uint64 {
+	b := tx.Bucket([]byte(bucketAuthMeta))
+	if b == nil {
+		return 0
+	}
+	v := b.Get([]byte(keyRevocationEpoch))
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+func bumpEpoch(tx *bolt.Tx) error {
+	b, err := tx.CreateBucketIfNotExists([]byte(bucketAuthMeta))
+	if err != nil {
+		return err
+	}
+	var v [8]byte
+	binary.BigEndian.PutUint64(v[:], readEpoch(tx)+1)
+	return b.Put([]byte(keyRevocationEpoch), v[:])
+}

@@ -1,0 +1,100 @@
+package manifests
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+)
+
+// check applies the rules schema.json cannot express, in document order, and
+// compiles the action schemas into m.
+func check(m *Manifest) *FieldError {
+	if err := checkWasm(m.Wasm); err != nil {
+		return err
+	}
+	egress, err := checkEgress(m.Egress)
+	if err != nil {
+		return err
+	}
+	if err := checkSecrets(m.Secrets, egress); err != nil {
+		return err
+	}
+	return compileActions(m)
+}
+
+// checkWasm refuses module paths that cannot be relative to the manifest.
+func checkWasm(w Wasm) *FieldError {
+	switch {
+	case filepath.IsAbs(w.Path) || strings.HasPrefix(w.Path, "/") || strings.HasPrefix(w.Path, `\`):
+		return fieldErr("wasm.path", "must be relative to the manifest's folder")
+	case strings.ContainsRune(w.Path, 0):
+		return fieldErr("wasm.path", "must not contain NUL")
+	}
+	return nil
+}
+
+// checkEgress parses every egress entry and refuses duplicates after
+// normalisation. It returns the index of each normalised rule.
+func checkEgress(entries []string) (map[string]int, *FieldError) {
+	seen := make(map[string]int, len(entries))
+	for i, e := range entries {
+		field := fmt.Sprintf("egress[%d]", i)
+		r, reason := parseEgressRule(e)
+		if reason != "" {
+			return nil, fieldErr(field, reason)
+		}
+		if j, dup := seen[r.String()]; dup {
+			return nil, fieldErr(field, fmt.Sprintf("same rule as egress[%d]", j))
+		}
+		seen[r.String()] = i
+	}
+	return seen, nil
+}
+
+// forbiddenHeaders are headers a secret may not be injected into: they frame
+// or route the request, so a value there could smuggle or redirect it.
+var forbiddenHeaders = map[string]bool{
+	"host": true, "content-length": true, "transfer-encoding": true, "connection": true,
+	"upgrade": true, "te": true, "trailer": true, "keep-alive": true, "proxy-connection": true,
+	"expect": true,
+}
+
+// checkSecrets refuses duplicate secret names, framing headers, and hosts
+// that are not egress entries.
+func checkSecrets(secrets []Secret, egress map[string]int) *FieldError {
+	names := make(map[string]int, len(secrets))
+	for i, s := range secrets {
+		field := fmt.Sprintf("secrets[%d]", i)
+		if j, dup := names[s.Name]; dup {
+			return fieldErr(field+".name", fmt.Sprintf("same name as secrets[%d]", j))
+		}
+		names[s.Name] = i
+		if forbiddenHeaders[strings.ToLower(s.Header)] {
+			return fieldErr(field+".header", "must not be a header that frames or routes the request")
+		}
+		if err := checkSecretHosts(field, s.Hosts, egress); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkSecretHosts refuses a secret host that is not one of the egress entries.
+func checkSecretHosts(field string, hosts []string, egress map[string]int) *FieldError {
+	seen := make(map[string]bool, len(hosts))
+	for j, h := range hosts {
+		hf := fmt.Sprintf("%s.hosts[%d]", field, j)
+		r, reason := parseEgressRule(h)
+		if reason != "" {
+			return fieldErr(hf, reason)
+		}
+		if _, ok := egress[r.String()]; !ok {
+			return fieldErr(hf, "must be one of the egress entries")
+		}
+		if seen[r.String()] {
+			return fieldErr(hf, "duplicate host")
+		}
+		seen[r.String()] = true
+	}
+	return nil
+}
