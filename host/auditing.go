@@ -51,10 +51,8 @@ func (w *auditWriter) run() {
 				break drain
 			}
 		}
-		for _, e := range batch {
-			if err := w.log.Append(context.Background(), e); err != nil {
-				w.errs.Error("audit append failed", "err", err)
-			}
+		if err := w.log.AppendBatch(context.Background(), batch); err != nil {
+			w.errs.Error("audit append failed", "entries", len(batch), "err", err)
 		}
 	}
 }

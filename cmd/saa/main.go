@@ -23,6 +23,7 @@ commands:
                                  create an OAuth client on a running server
   token --client-id ID --client-secret S --scopes a,b
                                  get an access token from a running server
+  audit verify                   check the audit log's hash chain
 `
 
 func main() {
@@ -44,6 +45,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"plugin": runPlugin,
 		"client": runClient,
 		"token":  runToken,
+		"audit":  runAudit,
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {

@@ -39,6 +39,27 @@ func (l *Log) Append(ctx context.Context, e Entry) error {
 	return nil
 }
 
+// AppendBatch records es in order in one commit, normalising each like Append.
+func (l *Log) AppendBatch(ctx context.Context, es []Entry) error {
+	ctx = context.WithoutCancel(ctx)
+	batch := make([]Entry, len(es))
+	for i, e := range es {
+		if e.Time.IsZero() {
+			e.Time = l.now()
+		}
+		e.Time = e.Time.UTC().Truncate(time.Microsecond)
+		e.Seq, e.PrevHash, e.Hash = 0, "", ""
+		if err := e.Validate(); err != nil {
+			return fmt.Errorf("append audit entries: %w", err)
+		}
+		batch[i] = e
+	}
+	if _, err := l.store.AppendBatch(ctx, batch); err != nil {
+		return fmt.Errorf("append audit entries: %w", err)
+	}
+	return nil
+}
+
 // List returns one page of the entries that match f.
 func (l *Log) List(ctx context.Context, f Filter) (Page, error) {
 	p, err := l.store.List(ctx, f)

@@ -15,8 +15,18 @@ type fakeStore struct {
 }
 
 func (f *fakeStore) Append(ctx context.Context, e Entry) (Entry, error) { return f.AppendFunc(ctx, e) }
-func (f *fakeStore) List(ctx context.Context, fl Filter) (Page, error)  { return f.ListFunc(ctx, fl) }
-func (f *fakeStore) Verify(ctx context.Context) (Report, error)         { return f.VerifyFunc(ctx) }
+func (f *fakeStore) AppendBatch(ctx context.Context, es []Entry) ([]Entry, error) {
+	out := make([]Entry, len(es))
+	for i, e := range es {
+		var err error
+		if out[i], err = f.AppendFunc(ctx, e); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+func (f *fakeStore) List(ctx context.Context, fl Filter) (Page, error) { return f.ListFunc(ctx, fl) }
+func (f *fakeStore) Verify(ctx context.Context) (Report, error)        { return f.VerifyFunc(ctx) }
 
 func TestLogAppend(t *testing.T) {
 	fixed := time.Date(2030, 5, 6, 7, 8, 9, 123_456_789, time.FixedZone("X", 7200))

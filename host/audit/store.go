@@ -35,6 +35,8 @@ type Store interface {
 	// returns it as stored. It returns an error wrapping ErrInvalidEntry if
 	// e.Validate fails.
 	Append(ctx context.Context, e Entry) (Entry, error)
+	// AppendBatch appends es in order, atomically: all or none.
+	AppendBatch(ctx context.Context, es []Entry) ([]Entry, error)
 	// List returns the entries that match f, in Seq order (descending if
 	// f.Desc), at most f.PageSize() of them. Page.Next is the cursor of the
 	// next page (zero when there is none); a page may hold fewer entries

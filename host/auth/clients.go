@@ -159,7 +159,7 @@ func (s *Clients) SetStatus(ctx context.Context, id, status string) (Client, err
 	case authstore.ClientDisabled:
 		return s.Disable(ctx, id)
 	default:
-		return Client{}, fmt.Errorf("%w: status must be %q or %q", ErrInvalidInput, authstore.ClientActive, authstore.ClientDisabled)
+		return Client{}, inputErrorf("status must be %q or %q", authstore.ClientActive, authstore.ClientDisabled)
 	}
 }
 

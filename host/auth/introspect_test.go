@@ -46,7 +46,9 @@ func TestIntrospection(t *testing.T) {
 		{"bearer token without introspect", func() response { return e.introspectWithBearer(e.token(agent, "echo:call"), tok) }, http.StatusForbidden},
 		{"bad bearer token", func() response { return e.introspectWithBearer("garbage", tok) }, http.StatusUnauthorized},
 		{"no credentials", func() response { return e.postForm(auth.IntrospectPath, client{}, url.Values{"token": {tok}}) }, http.StatusUnauthorized},
-		{"wrong secret", func() response { return e.postForm(auth.IntrospectPath, client{rs.id, "x"}, url.Values{"token": {tok}}) }, http.StatusUnauthorized},
+		{"wrong secret", func() response {
+			return e.postForm(auth.IntrospectPath, client{rs.id, "x"}, url.Values{"token": {tok}})
+		}, http.StatusUnauthorized},
 		{"caller token in the form", func() response {
 			return e.postForm(auth.IntrospectPath, rs, url.Values{"token": {tok}, "access_token": {tok}})
 		}, http.StatusBadRequest},

@@ -24,11 +24,13 @@ func PrincipalFrom(ctx context.Context) (host.Principal, bool) {
 	return p, ok
 }
 
-// errNoToken: the request carries no bearer token in the Authorization header.
-var errNoToken = errors.New("no bearer token")
+// ErrNoToken is returned by BearerToken when the request carries no bearer
+// token in its Authorization header.
+var ErrNoToken = errors.New("no bearer token")
 
-// errBadRequest: the request presents a token in a way SAA does not accept.
-var errBadRequest = errors.New("token presented improperly")
+// ErrTokenMisplaced is returned by BearerToken when the request presents a
+// token in a way SAA refuses: in the query string, or in several headers.
+var ErrTokenMisplaced = errors.New("access token presented outside the Authorization header")
 
 // Authenticate lets a request through only with a valid bearer access token
 // in the Authorization header, and puts its principal in the request context.
@@ -89,18 +91,18 @@ func (v *Verifier) RequireScopes(scopes ...string) func(http.Handler) http.Handl
 // a good header. The body is never read.
 func BearerToken(r *http.Request) (string, error) {
 	if r.URL.Query().Has("access_token") {
-		return "", fmt.Errorf("%w: access_token in the query string", errBadRequest)
+		return "", fmt.Errorf("%w: access_token in the query string", ErrTokenMisplaced)
 	}
 	values := r.Header.Values("Authorization")
 	if len(values) == 0 {
-		return "", errNoToken
+		return "", ErrNoToken
 	}
 	if len(values) > 1 {
-		return "", fmt.Errorf("%w: several Authorization headers", errBadRequest)
+		return "", fmt.Errorf("%w: several Authorization headers", ErrTokenMisplaced)
 	}
 	scheme, token, _ := strings.Cut(values[0], " ")
 	if !strings.EqualFold(scheme, "Bearer") {
-		return "", errNoToken
+		return "", ErrNoToken
 	}
 	token = strings.TrimSpace(token)
 	if token == "" {
@@ -114,10 +116,10 @@ func BearerToken(r *http.Request) (string, error) {
 // 503 if the deny-list could not be read. Nothing of err reaches the body.
 func (v *Verifier) Challenge(w http.ResponseWriter, err error) {
 	switch {
-	case errors.Is(err, errNoToken):
+	case errors.Is(err, ErrNoToken):
 		w.Header().Add("WWW-Authenticate", fmt.Sprintf(`Bearer resource_metadata=%q`, v.resourceMetadata))
 		problem.Write(w, http.StatusUnauthorized, problem.KindUnauthorized, "a bearer access token is required in the Authorization header")
-	case errors.Is(err, errBadRequest):
+	case errors.Is(err, ErrTokenMisplaced):
 		w.Header().Add("WWW-Authenticate", fmt.Sprintf(`Bearer error="invalid_request", resource_metadata=%q`, v.resourceMetadata))
 		problem.Write(w, http.StatusUnauthorized, problem.KindUnauthorized, "send the access token in the Authorization header only")
 	case errors.Is(err, ErrInvalidToken):

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/secure-agent/saa/host/auth"
 )
@@ -135,4 +136,24 @@ func TestClientChangesVoidTokens(t *testing.T) {
 			t.Fatalf("status %d %s", r.status, r.body)
 		}
 	})
+}
+
+func TestRevocationsArePurgedOnceExpired(t *testing.T) {
+	clk := newClock()
+	e := newTestEnvClock(t, clk.now)
+	c := e.newClient("echo:call")
+	old := e.token(c, "echo:call")
+	_, claims := decodeJWT(t, old)
+	jti := claims["jti"].(string)
+	if r := e.postForm(auth.RevokePath, c, url.Values{"token": {old}}); r.status != 200 {
+		t.Fatalf("revoke: %d", r.status)
+	}
+	clk.advance(time.Hour) // past the token's life and the purge interval
+	if r := e.postForm(auth.RevokePath, c, url.Values{"token": {e.token(c, "echo:call")}}); r.status != 200 {
+		t.Fatalf("second revoke: %d", r.status)
+	}
+	denied, _, err := e.db.Auth().TokenDenied(t.Context(), jti, "", time.Time{})
+	if err != nil || denied {
+		t.Fatalf("expired revocation survived: denied=%v err=%v", denied, err)
+	}
 }

@@ -16,9 +16,23 @@ const (
 	ScopeIntrospect = "introspect"
 )
 
-// ErrInvalidInput is returned (wrapped, with a message safe to show) for a
-// bad client name, scope or status.
+// ErrInvalidInput is matched by every *InputError.
 var ErrInvalidInput = errors.New("invalid input")
+
+// InputError is a bad client name, scope, status, role or password; Reason
+// is safe to show to whoever sent it.
+type InputError struct {
+	Reason string
+}
+
+func (e *InputError) Error() string { return "invalid input: " + e.Reason }
+
+// Is makes errors.Is(err, ErrInvalidInput) true.
+func (e *InputError) Is(target error) bool { return target == ErrInvalidInput }
+
+func inputErrorf(format string, args ...any) error {
+	return &InputError{Reason: fmt.Sprintf(format, args...)}
+}
 
 const (
 	maxScopes   = 100
@@ -30,10 +44,10 @@ const (
 // returns them without duplicates, in their first order.
 func normalizeScopes(scopes []string) ([]string, error) {
 	if len(scopes) == 0 {
-		return nil, fmt.Errorf("%w: at least one scope is required", ErrInvalidInput)
+		return nil, inputErrorf("at least one scope is required")
 	}
 	if len(scopes) > maxScopes {
-		return nil, fmt.Errorf("%w: more than %d scopes", ErrInvalidInput, maxScopes)
+		return nil, inputErrorf("more than %d scopes", maxScopes)
 	}
 	out := make([]string, 0, len(scopes))
 	for _, s := range scopes {
@@ -50,12 +64,12 @@ func normalizeScopes(scopes []string) ([]string, error) {
 // checkScope accepts 1*( %x21 / %x23-5B / %x5D-7E ) of bounded length.
 func checkScope(s string) error {
 	if s == "" || len(s) > maxScopeLen {
-		return fmt.Errorf("%w: a scope must have 1 to %d characters", ErrInvalidInput, maxScopeLen)
+		return inputErrorf("a scope must have 1 to %d characters", maxScopeLen)
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c < 0x21 || c > 0x7e || c == '"' || c == '\\' {
-			return fmt.Errorf("%w: scope %q has a character outside RFC 6749 scope-token", ErrInvalidInput, s)
+			return inputErrorf("scope %q has a character outside RFC 6749 scope-token", s)
 		}
 	}
 	return nil
@@ -64,11 +78,11 @@ func checkScope(s string) error {
 // checkName accepts printable UTF-8 of bounded length.
 func checkName(name string) error {
 	if name == "" || len(name) > maxNameLen || !utf8.ValidString(name) {
-		return fmt.Errorf("%w: a name must be valid UTF-8 of 1 to %d bytes", ErrInvalidInput, maxNameLen)
+		return inputErrorf("a name must be valid UTF-8 of 1 to %d bytes", maxNameLen)
 	}
 	for _, r := range name {
 		if r < 0x20 || r == 0x7f {
-			return fmt.Errorf("%w: a name may not contain control characters", ErrInvalidInput)
+			return inputErrorf("a name may not contain control characters")
 		}
 	}
 	return nil

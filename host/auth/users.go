@@ -106,10 +106,10 @@ func (u *Users) Create(ctx context.Context, name, password string, role authstor
 		return fmt.Errorf("create user: %w", err)
 	}
 	if role != authstore.RoleAdmin && role != authstore.RoleViewer {
-		return fmt.Errorf("create user: %w: role must be admin or viewer", ErrInvalidInput)
+		return fmt.Errorf("create user: %w", inputErrorf("role must be admin or viewer"))
 	}
 	if password == "" {
-		return fmt.Errorf("create user: %w: empty password", ErrInvalidInput)
+		return fmt.Errorf("create user: %w", inputErrorf("empty password"))
 	}
 	hash, err := hashPassword(password)
 	if err != nil {
@@ -121,7 +121,7 @@ func (u *Users) Create(ctx context.Context, name, password string, role authstor
 // SetPassword replaces a user's password.
 func (u *Users) SetPassword(ctx context.Context, name, password string) error {
 	if password == "" {
-		return fmt.Errorf("set password: %w: empty password", ErrInvalidInput)
+		return fmt.Errorf("set password: %w", inputErrorf("empty password"))
 	}
 	hash, err := hashPassword(password)
 	if err != nil {

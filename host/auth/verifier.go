@@ -44,6 +44,7 @@ type Verifier struct {
 	// resourceMetadata is the RFC 9728 metadata URL named in challenges.
 	resourceMetadata string
 	deny             *denyCache
+	verified         *verifiedCache
 	now              func() time.Time
 }
 
@@ -58,6 +59,7 @@ func NewVerifier(keys *KeySet, revocations authstore.Revocations, publicURL stri
 		maxAge:           keys.keep,
 		resourceMetadata: publicURL + ProtectedResourcePath,
 		deny:             newDenyCache(),
+		verified:         newVerifiedCache(maxVerifiedCache),
 		now:              keys.now,
 	}
 	v.parser = jwt.NewParser(
@@ -95,10 +97,15 @@ func (v *Verifier) verify(ctx context.Context, raw string) (*accessClaims, error
 	return c, nil
 }
 
-// parse checks everything but revocation.
+// parse checks everything but revocation, remembering tokens that pass.
+// The returned claims are shared: never modify them.
 func (v *Verifier) parse(raw string) (*accessClaims, error) {
 	if raw == "" || len(raw) > maxTokenBytes {
 		return nil, fmt.Errorf("%w: length %d", ErrInvalidToken, len(raw))
+	}
+	now := v.now()
+	if c, ok := v.verified.get(raw, now); ok {
+		return c, nil
 	}
 	var c accessClaims
 	if _, err := v.parser.ParseWithClaims(raw, &c, v.keyFor); err != nil {
@@ -107,6 +114,7 @@ func (v *Verifier) parse(raw string) (*accessClaims, error) {
 	if err := v.checkClaims(&c); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
+	v.verified.put(raw, &c, now)
 	return &c, nil
 }
 

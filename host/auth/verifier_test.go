@@ -218,7 +218,7 @@ func FuzzVerify(f *testing.F) {
 	for _, seed := range []string{
 		"", ".", "..", "a.b.c", hdr + "." + body + ".", hdr + "." + body + "." + b64(make([]byte, 64)),
 		b64([]byte(`{"alg":"none"}`)) + "." + body + ".", b64([]byte(`{"alg":"HS256","kid":1}`)) + "." + body + ".sig",
-		b64([]byte(`{"alg":"ES256","typ":"at+jwt","kid":"` + srv.Keys().KeyID() + `","crit":["x"]}`)) + "." + body + ".AA",
+		b64([]byte(`{"alg":"ES256","typ":"at+jwt","kid":"`+srv.Keys().KeyID()+`","crit":["x"]}`)) + "." + body + ".AA",
 	} {
 		f.Add(seed)
 	}
@@ -227,4 +227,39 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("fuzzed token verified: %q", raw)
 		}
 	})
+}
+
+// TestVerifiedTokenCache: the cache of verified tokens must not let through a
+// string that differs from a verified one, nor a verified token past its exp.
+func TestVerifiedTokenCache(t *testing.T) {
+	clk := newClock()
+	e := newTestEnvClock(t, clk.now)
+	v := e.srv.NewVerifier()
+	tok := e.token(e.newClient("echo:call"), "echo:call")
+	if _, err := v.Verify(t.Context(), tok); err != nil {
+		t.Fatal(err)
+	}
+	i := len(tok) - 10 // inside the signature, clear of base64 padding bits
+	swap := byte('A')
+	if tok[i] == 'A' {
+		swap = 'B'
+	}
+	flipped := tok[:i] + string(swap) + tok[i+1:]
+	tests := []struct {
+		name    string
+		token   string
+		advance time.Duration
+	}{
+		{"one character changed", flipped, 0},
+		{"extra character", tok + "A", 0},
+		{"past its exp", tok, auth.DefaultTokenLifetime + time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk.advance(tt.advance)
+			if _, err := v.Verify(t.Context(), tt.token); !errors.Is(err, auth.ErrInvalidToken) {
+				t.Fatalf("Verify = %v, want ErrInvalidToken", err)
+			}
+		})
+	}
 }

@@ -1,22 +1,123 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/secure-agent/saa/host/problem"
+	"github.com/secure-agent/saa/host/runs"
 )
 
-// Runs is what the server needs of the run manager (host/runs).
-type Runs interface{}
-
+// invokeAsync hands the invocation to the run manager and answers 202 with
+// the run's location. The run is persisted before the answer, so it is never
+// lost: a restart finishes it or marks it failed.
 func (s *Server) invokeAsync(w http.ResponseWriter, r *http.Request, inv invocation) {
-	problem.Write(w, http.StatusNotImplemented, problem.KindInternal, "asynchronous runs are not available")
+	if s.cfg.Runs == nil {
+		problem.Write(w, http.StatusNotImplemented, problem.KindInternal, "asynchronous runs are not enabled")
+		return
+	}
+	if !s.precheck(w, inv) {
+		return
+	}
+	run, err := s.cfg.Runs.Submit(r.Context(), runs.Request{
+		Principal:      inv.principal,
+		Plugin:         inv.plugin,
+		Action:         inv.action,
+		Input:          inv.input,
+		CallbackURL:    inv.callbackURL,
+		IdempotencyKey: inv.idempotencyKey,
+	})
+	if err != nil {
+		s.writeRunsError(w, r, err)
+		return
+	}
+	info(r.Context()).run = run.ID
+	h := w.Header()
+	h.Set("Location", "/v1/runs/"+run.ID)
+	h.Set(HeaderRunID, run.ID)
+	h.Set("Preference-Applied", "respond-async")
+	writeJSON(w, http.StatusAccepted, runs.ViewOf(run))
 }
 
-func (s *Server) invokeIdempotent(w http.ResponseWriter, r *http.Request, inv invocation) {
-	problem.Write(w, http.StatusNotImplemented, problem.KindInternal, "idempotent runs are not available")
+// precheck refuses at once what would make a run fail at its first step:
+// an unknown action (404) or a token without its scopes (403). Input is
+// checked when the run executes.
+func (s *Server) precheck(w http.ResponseWriter, inv invocation) bool {
+	required := s.rt.RequiredScopes(inv.plugin, inv.action)
+	if required == nil {
+		problem.Write(w, http.StatusNotFound, problem.KindNotFound, "no such action")
+		return false
+	}
+	var missing []string
+	for _, sc := range required {
+		if !inv.principal.HasScope(sc) {
+			missing = append(missing, sc)
+		}
+	}
+	if len(missing) > 0 {
+		s.verifier.Forbid(w, missing...)
+		return false
+	}
+	return true
 }
 
+// getRun serves GET /v1/runs/{id}: the run's status, result or error, and
+// timings, to the client that started it only.
 func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
-	problem.Write(w, http.StatusNotFound, problem.KindNotFound, "no such run")
+	if s.cfg.Runs == nil {
+		problem.Write(w, http.StatusNotFound, problem.KindNotFound, "no such run")
+		return
+	}
+	id := chi.URLParam(r, "id")
+	info(r.Context()).run = id
+	run, err := s.cfg.Runs.Get(r.Context(), principal(r), id)
+	if err != nil {
+		s.writeRunsError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, runs.ViewOf(run))
+}
+
+// writeRunsError answers with the problem a run manager or idempotency error
+// maps to; anything unexpected is logged and answered 500.
+func (s *Server) writeRunsError(w http.ResponseWriter, r *http.Request, err error) {
+	if p := runsProblem(err); p != nil {
+		if p.Status == http.StatusServiceUnavailable || p.Status == http.StatusConflict {
+			w.Header().Set("Retry-After", "1")
+		}
+		problem.WriteError(w, p)
+		return
+	}
+	s.log.ErrorContext(r.Context(), "runs", logRequestID, requestID(r.Context()), logError, err.Error())
+	problem.Write(w, http.StatusInternalServerError, problem.KindInternal, "internal error")
+}
+
+// runsErrors maps the run manager's sentinel errors to problems.
+var runsErrors = []struct {
+	err    error
+	status int
+	kind   string
+	detail string
+}{
+	{runs.ErrNotFound, http.StatusNotFound, problem.KindNotFound, "no such run"},
+	{runs.ErrInvalidKey, http.StatusBadRequest, KindInvalidIdempotencyKey, "Idempotency-Key must be 1 to 255 printable ASCII characters"},
+	{runs.ErrIdempotencyConflict, http.StatusUnprocessableEntity, KindIdempotencyReused, "this Idempotency-Key was used for a different request"},
+	{runs.ErrInFlight, http.StatusConflict, KindIdempotencyInFlight, "the first request with this Idempotency-Key is still in progress"},
+	{runs.ErrInterrupted, http.StatusConflict, KindIdempotencyLost, "the first request with this Idempotency-Key was interrupted by a restart; its outcome is unknown, so it is not run again"},
+	{runs.ErrInvalidCallback, http.StatusBadRequest, KindInvalidCallback, "Callback-Url must be an absolute http(s) URL"},
+	{runs.ErrCallbacksDisabled, http.StatusBadRequest, KindInvalidCallback, "callbacks are not enabled on this server"},
+	{runs.ErrIdempotencyDisabled, http.StatusBadRequest, KindInvalidIdempotencyKey, "idempotency keys are not enabled on this server"},
+	{runs.ErrQueueFull, http.StatusServiceUnavailable, KindQueueFull, "too many runs are queued; retry later"},
+	{runs.ErrNotRunning, http.StatusServiceUnavailable, problem.KindUnavailable, "the server is shutting down; retry later"},
+}
+
+func runsProblem(err error) *problem.Error {
+	for _, m := range runsErrors {
+		if errors.Is(err, m.err) {
+			return problem.New(m.status, m.kind, m.detail)
+		}
+	}
+	return nil
 }

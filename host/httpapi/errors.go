@@ -1,71 +1,71 @@
 package httpapi
 
 import (
-	"context"
-	"errors"
 	"net/http"
-	"strings"
 
-	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/problem"
+	"github.com/secure-agent/saa/host/runs"
 )
 
-// Problem kinds of this package, beyond those host/problem shares. Each is
-// the last segment of a stable type URI (problem.TypeBase + kind).
+// Problem kinds of this package, beyond those host/problem shares and those
+// of failed invocations (runs.Kind*, the same for sync calls and async
+// runs). Each is the last segment of a stable type URI
+// (problem.TypeBase + kind).
 const (
-	KindInvalidJSON       = "invalid-json"
-	KindInvalidInput      = "invalid-input"
-	KindPayloadTooLarge   = "payload-too-large"
-	KindUnsupportedMedia  = "unsupported-media-type"
-	KindRateLimited       = "rate-limited"
-	KindConcurrencyLimit  = "concurrency-limited"
-	KindPluginFailed      = "plugin-failed"
-	KindPluginCrashed     = "plugin-crashed"
-	KindInvalidOutput     = "invalid-output"
-	KindOutputTooLarge    = "output-too-large"
-	KindPluginTimeout     = "plugin-timeout"
-	KindBusy              = "busy"
-	KindIdempotencyBusy   = "idempotency-in-progress"
-	KindIdempotencyReused = "idempotency-key-reused"
-	KindInvalidCallback   = "invalid-callback"
+	KindInvalidJSON           = "invalid-json"
+	KindPayloadTooLarge       = "payload-too-large"
+	KindUnsupportedMedia      = "unsupported-media-type"
+	KindRateLimited           = "rate-limited"
+	KindConcurrencyLimit      = "concurrency-limited"
+	KindInvalidCallback       = "invalid-callback"
+	KindInvalidIdempotencyKey = "invalid-idempotency-key"
+	KindIdempotencyInFlight   = "idempotency-in-flight"
+	KindIdempotencyReused     = "idempotency-key-reused"
+	KindIdempotencyLost       = "idempotency-interrupted"
+	KindQueueFull             = "queue-full"
 )
 
-// invokeError maps an error of host.Runtime.Invoke to the problem the caller
-// sees. Only messages that are meant for the caller pass through: schema
-// violations of the input, and errors a plugin returned on purpose (already
-// scrubbed of secret values by the runtime). Everything else gets a fixed
-// detail.
-func invokeError(err error) *problem.Error {
-	var scope *host.ScopeError
-	switch {
-	case errors.As(err, &scope):
-		return problem.New(http.StatusForbidden, problem.KindInsufficientScope,
-			"the token lacks scope "+strings.Join(scope.Missing, " "))
-	case errors.Is(err, host.ErrNotFound):
-		return problem.New(http.StatusNotFound, problem.KindNotFound, "no such action")
-	case errors.Is(err, host.ErrInvalidInput):
-		return problem.New(http.StatusUnprocessableEntity, KindInvalidInput, err.Error())
-	case errors.Is(err, host.ErrInvalidOutput):
-		return problem.New(http.StatusBadGateway, KindInvalidOutput, "the plugin's output does not match its schema")
-	case errors.Is(err, host.ErrOutputTooLarge):
-		return problem.New(http.StatusBadGateway, KindOutputTooLarge, "the plugin's output exceeds its limit")
-	case errors.Is(err, host.ErrTimeout):
-		return problem.New(http.StatusGatewayTimeout, KindPluginTimeout, "the plugin ran past its timeout")
-	case errors.Is(err, host.ErrBusy), errors.Is(err, context.DeadlineExceeded):
-		return problem.New(http.StatusServiceUnavailable, KindBusy, "the plugin is at capacity; retry later")
-	case errors.Is(err, host.ErrPluginCrashed):
-		return problem.New(http.StatusBadGateway, KindPluginCrashed, "the plugin crashed")
-	case errors.Is(err, host.ErrPluginFailed):
-		return problem.New(http.StatusBadGateway, KindPluginFailed, err.Error())
-	}
-	return problem.New(http.StatusInternalServerError, problem.KindInternal, "internal error")
+// Kinds of failed invocations, as runs.Classify names them.
+const (
+	KindInvalidInput   = runs.KindInvalidInput
+	KindInvalidOutput  = runs.KindInvalidOutput
+	KindOutputTooLarge = runs.KindOutputTooLarge
+	KindPluginTimeout  = runs.KindPluginTimeout
+	KindBusy           = runs.KindBusy
+	KindPluginCrashed  = runs.KindPluginCrashed
+	KindPluginFailed   = runs.KindPluginFailed
+)
+
+// invokeStatus is the HTTP status of each kind of failed invocation.
+var invokeStatus = map[string]int{
+	runs.KindInsufficientScope: http.StatusForbidden,
+	runs.KindNotFound:          http.StatusNotFound,
+	runs.KindInvalidInput:      http.StatusUnprocessableEntity,
+	runs.KindInvalidOutput:     http.StatusBadGateway,
+	runs.KindOutputTooLarge:    http.StatusBadGateway,
+	runs.KindPluginTimeout:     http.StatusGatewayTimeout,
+	runs.KindBusy:              http.StatusServiceUnavailable,
+	runs.KindPluginCrashed:     http.StatusBadGateway,
+	runs.KindPluginFailed:      http.StatusBadGateway,
 }
 
-// outcome names an invocation's result for metrics and logs: "ok" or the
-// problem kind.
+// invokeError maps an error of host.Runtime.Invoke to the problem the caller
+// sees. The kind and message are those runs.Classify gives a failed async
+// run, so both paths report a failure alike; only caller-safe messages pass.
+func invokeError(err error) *problem.Error {
+	kind, msg := runs.Classify(err)
+	status, ok := invokeStatus[kind]
+	if !ok {
+		status, kind, msg = http.StatusInternalServerError, problem.KindInternal, "internal error"
+	}
+	return problem.New(status, kind, msg)
+}
+
+// outcome names an invocation's result for metrics: "ok" or the problem kind.
 func outcome(err error) string {
 	if err == nil {
 		return "ok"
 	}
-	return invokeError(err).Kind
+	kind, _ := runs.Classify(err)
+	return kind
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -20,6 +21,8 @@ import (
 
 	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/auth"
+	"github.com/secure-agent/saa/host/egress"
+	"github.com/secure-agent/saa/host/runs"
 	"github.com/secure-agent/saa/pdk/pdktest"
 )
 
@@ -46,6 +49,21 @@ actions:
       properties: { message: { type: string } }
       required: [message]
 `
+
+// wasmCache is a compilation cache that every fixture's data dir links to,
+// so that the echo module is compiled once per test binary, not per test.
+var wasmCache string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "httpapi-wasm-cache-")
+	if err != nil {
+		panic(err)
+	}
+	wasmCache = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
 
 // echoWasm builds plugins/echo once per test binary.
 var echoWasm = sync.OnceValues(func() ([]byte, error) {
@@ -81,21 +99,33 @@ func pluginsDir(t *testing.T) string {
 }
 
 // fixture is a real server on 127.0.0.1: runtime with the echo plugin,
-// authorization server, and the HTTP API over them.
+// authorization server, run manager, and the HTTP API over them.
 type fixture struct {
 	t    *testing.T
 	rt   *host.Runtime
 	auth *auth.Server
+	runs *runs.Manager
 	srv  *Server
 	http *httptest.Server
 }
 
-// newFixture starts a server; change adjusts its config first.
-func newFixture(t *testing.T, change func(*Config)) *fixture {
+// options adjust a fixture.
+type options struct {
+	// config changes the server's config before New.
+	config func(*Config)
+	// allowLoopback lets callbacks reach 127.0.0.1.
+	allowLoopback bool
+}
+
+// newFixture starts a server.
+func newFixture(t *testing.T, o options) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	hc := host.DefaultConfig()
 	hc.DataDir, hc.PluginsDir = t.TempDir(), pluginsDir(t)
+	if err := os.Symlink(wasmCache, filepath.Join(hc.DataDir, "wasm-cache")); err != nil {
+		t.Fatal(err)
+	}
 	hc.Logger = slog.New(slog.DiscardHandler)
 	rt, err := host.New(ctx, hc)
 	if err != nil {
@@ -111,9 +141,10 @@ func newFixture(t *testing.T, change func(*Config)) *fixture {
 	if f.auth, err = auth.New(ac); err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Runtime: rt, Auth: f.auth, PublicURL: publicURL, Logger: hc.Logger}
-	if change != nil {
-		change(&cfg)
+	cfg := Config{Runtime: rt, Auth: f.auth, PublicURL: publicURL, Logger: hc.Logger, Metrics: NewMetrics()}
+	f.startRuns(&cfg, o.allowLoopback)
+	if o.config != nil {
+		o.config(&cfg)
 	}
 	if f.srv, err = New(cfg); err != nil {
 		t.Fatal(err)
@@ -122,6 +153,33 @@ func newFixture(t *testing.T, change func(*Config)) *fixture {
 	f.http.Start()
 	t.Cleanup(f.http.Close)
 	return f
+}
+
+// startRuns adds a started run manager to cfg, with fast callback retries.
+func (f *fixture) startRuns(cfg *Config, allowLoopback bool) {
+	var ec egress.Config
+	if allowLoopback {
+		ec.AllowCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+	}
+	db := f.rt.DB()
+	idem := runs.NewIdempotency(db.Idempotency())
+	m, err := runs.New(runs.Config{
+		Store:       db.Runs(),
+		Invoker:     cfg.Metrics.Invoker(f.rt),
+		Idempotency: idem,
+		Sender:      NewCallbackSender(egress.New(ec)),
+		WebhookKey:  []byte(strings.Repeat("k", runs.WebhookKeySize)),
+		Retry:       runs.RetryPolicy{MaxAttempts: 3, Base: 10 * time.Millisecond, Max: 20 * time.Millisecond},
+		Logger:      cfg.Logger,
+	})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if err := m.Start(context.Background()); err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(func() { m.Shutdown(context.Background()) })
+	f.runs, cfg.Runs, cfg.Idempotency = m, m, idem
 }
 
 // token creates a client allowed scopes and returns its id and a token

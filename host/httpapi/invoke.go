@@ -8,7 +8,6 @@ import (
 	"mime"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -23,8 +22,6 @@ const (
 	HeaderRunID = "X-Run-Id"
 	// HeaderIdempotencyKey makes a retried invocation return the first result.
 	HeaderIdempotencyKey = "Idempotency-Key"
-	// maxIdempotencyKey bounds an Idempotency-Key.
-	maxIdempotencyKey = 255
 )
 
 // invocation is one decoded request to run an action.
@@ -55,11 +52,7 @@ func (s *Server) invoke(w http.ResponseWriter, r *http.Request) {
 		info(r.Context()).run = runID
 		w.Header().Set(HeaderRunID, runID)
 		out, err := s.call(r.Context(), inv, runID)
-		if err != nil {
-			s.writeInvokeError(w, err)
-			return
-		}
-		writeRawJSON(w, http.StatusOK, out)
+		s.writeResult(w, out, err)
 	}
 }
 
@@ -72,11 +65,13 @@ func (s *Server) decodeInvocation(w http.ResponseWriter, r *http.Request) (invoc
 		idempotencyKey: r.Header.Get(HeaderIdempotencyKey),
 		callbackURL:    r.Header.Get(HeaderCallbackURL),
 	}
-	if len(inv.idempotencyKey) > maxIdempotencyKey {
-		return inv, problem.New(http.StatusBadRequest, problem.KindBadRequest, "Idempotency-Key is longer than 255 bytes")
-	}
-	if inv.callbackURL != "" && !prefersAsync(r) {
-		return inv, problem.New(http.StatusBadRequest, KindInvalidCallback, "Callback-Url needs Prefer: respond-async")
+	if inv.callbackURL != "" {
+		if !prefersAsync(r) {
+			return inv, problem.New(http.StatusBadRequest, KindInvalidCallback, "Callback-Url needs Prefer: respond-async")
+		}
+		if _, err := CheckCallbackURL(inv.callbackURL); err != nil {
+			return inv, problem.New(http.StatusBadRequest, KindInvalidCallback, err.Error())
+		}
 	}
 	input, perr := s.readInput(w, r)
 	inv.input = input
@@ -122,17 +117,10 @@ func prefersAsync(r *http.Request) bool {
 	return false
 }
 
-// call runs one invocation under runID and records its metrics. Every path
-// (sync, idempotent, async) goes through it.
+// call runs one invocation under runID through the metered invoker. Every
+// path (sync, idempotent, async) is measured the same way.
 func (s *Server) call(ctx context.Context, inv invocation, runID string) ([]byte, error) {
-	start := time.Now()
-	out, err := s.rt.Invoke(host.WithRunID(ctx, runID), inv.principal, inv.plugin, inv.action, inv.input)
-	plugin, action := inv.plugin, inv.action
-	if errors.Is(err, host.ErrNotFound) {
-		plugin, action = "unknown", "unknown" // keep label values bounded
-	}
-	s.metrics.observeInvocation(plugin, action, outcome(err), time.Since(start))
-	return out, err
+	return s.invoker.Invoke(host.WithRunID(ctx, runID), inv.principal, inv.plugin, inv.action, inv.input)
 }
 
 // writeInvokeError answers with the problem err maps to.

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -9,6 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/runs"
 	"github.com/secure-agent/saa/host/wasm"
 )
 
@@ -115,4 +119,24 @@ func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), name, state)
 		}
 	}
+}
+
+// Invoker wraps next so that every invocation through it is counted and
+// timed. The server's sync path uses it; give the same to the run manager so
+// async runs are measured alike.
+func (m *Metrics) Invoker(next runs.Invoker) runs.Invoker { return meteredInvoker{next: next, m: m} }
+
+type meteredInvoker struct {
+	next runs.Invoker
+	m    *Metrics
+}
+
+func (mi meteredInvoker) Invoke(ctx context.Context, p host.Principal, plugin, action string, input []byte) ([]byte, error) {
+	start := time.Now()
+	out, err := mi.next.Invoke(ctx, p, plugin, action, input)
+	if errors.Is(err, host.ErrNotFound) {
+		plugin, action = "unknown", "unknown" // keep label values bounded
+	}
+	mi.m.observeInvocation(plugin, action, outcome(err), time.Since(start))
+	return out, err
 }

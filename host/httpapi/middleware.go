@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -172,7 +173,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 				panic(v)
 			}
 			s.log.ErrorContext(r.Context(), "handler panic",
-				slog.String(logRequestID, requestID(r.Context())), slog.Any("panic", v))
+				slog.String(logRequestID, requestID(r.Context())), slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
 			problem.Write(w, http.StatusInternalServerError, problem.KindInternal, "internal error")
 		}()
 		next.ServeHTTP(w, r)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/auth"
+	"github.com/secure-agent/saa/host/runs"
 )
 
 // Defaults of Config's zero fields.
@@ -31,9 +32,12 @@ type Config struct {
 	// Admin serves /admin and /admin/api/v1/..., authenticating its callers
 	// itself; nil leaves it out.
 	Admin http.Handler
-	// Runs runs asynchronous invocations and remembers idempotent ones; nil
-	// answers Prefer: respond-async and Idempotency-Key with 501.
-	Runs Runs
+	// Runs runs asynchronous invocations (Prefer: respond-async); nil
+	// refuses them. Give it Metrics.Invoker(Runtime) as its invoker.
+	Runs *runs.Manager
+	// Idempotency makes Idempotency-Key work on synchronous calls; nil
+	// refuses the header there.
+	Idempotency *runs.Idempotency
 	// Metrics receives the server's metrics; NewMetrics() if nil.
 	Metrics *Metrics
 	// Logger receives one line per request; slog.Default() if nil.
@@ -72,6 +76,7 @@ type Server struct {
 	cfg      Config
 	rt       *host.Runtime
 	verifier *auth.Verifier
+	invoker  runs.Invoker
 	log      *slog.Logger
 	metrics  *Metrics
 	limiter  *limiter
@@ -94,6 +99,7 @@ func New(cfg Config) (*Server, error) {
 		metrics:  cfg.Metrics,
 		limiter:  newLimiter(cfg.Limits, cfg.LimitsFor, nil),
 	}
+	s.invoker = s.metrics.Invoker(cfg.Runtime)
 	doc, err := buildOpenAPI(s.rt, cfg.PublicURL, cfg.Version)
 	if err != nil {
 		return nil, err

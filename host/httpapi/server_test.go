@@ -9,7 +9,7 @@ import (
 )
 
 func TestInvoke(t *testing.T) {
-	f := newFixture(t, func(c *Config) { c.MaxBody = 4096 })
+	f := newFixture(t, options{config: func(c *Config) { c.MaxBody = 4096 }})
 	_, tok := f.token("echo:call")
 	_, other := f.token("echo:other")
 	big := `{"message":"` + strings.Repeat("x", 5000) + `"}`
@@ -55,7 +55,7 @@ func TestInvoke(t *testing.T) {
 }
 
 func TestChallenges(t *testing.T) {
-	f := newFixture(t, nil)
+	f := newFixture(t, options{})
 	_, other := f.token("echo:other")
 	tests := []struct {
 		name, token, want string
@@ -75,11 +75,11 @@ func TestChallenges(t *testing.T) {
 
 func TestRateLimitPerClient(t *testing.T) {
 	var strict string
-	f := newFixture(t, func(c *Config) {
+	f := newFixture(t, options{config: func(c *Config) {
 		c.LimitsFor = func(_ context.Context, id string) (ClientLimits, bool, error) {
 			return ClientLimits{Rate: 0.01, Burst: 1}, id == strict, nil
 		}
-	})
+	}})
 	strict, tok := f.token("echo:call")
 	_, relaxed := f.token("echo:call")
 	if r := f.call(http.MethodPost, "/v1/actions/echo/echo", tok, `{"message":"1"}`); r.StatusCode != 200 {
@@ -100,7 +100,7 @@ func TestRateLimitPerClient(t *testing.T) {
 }
 
 func TestCatalog(t *testing.T) {
-	f := newFixture(t, nil)
+	f := newFixture(t, options{})
 	_, tok := f.token("echo:call")
 	_, other := f.token("echo:other")
 	t.Run("lists what the token may call", func(t *testing.T) {
@@ -140,7 +140,7 @@ func TestCatalog(t *testing.T) {
 }
 
 func TestPublicEndpoints(t *testing.T) {
-	f := newFixture(t, nil)
+	f := newFixture(t, options{})
 	tests := []struct {
 		name, path, contentType, contains string
 	}{
@@ -173,7 +173,7 @@ func TestPublicEndpoints(t *testing.T) {
 }
 
 func TestMetricsCountInvocationsAndTokens(t *testing.T) {
-	f := newFixture(t, nil)
+	f := newFixture(t, options{})
 	_, tok := f.token("echo:call")
 	f.call(http.MethodPost, "/v1/actions/echo/echo", tok, `{"message":"hi"}`)
 	f.call(http.MethodPost, "/v1/actions/echo/echo", tok, `{"message":1}`)
@@ -194,7 +194,7 @@ func TestMetricsCountInvocationsAndTokens(t *testing.T) {
 }
 
 func TestRequestID(t *testing.T) {
-	f := newFixture(t, nil)
+	f := newFixture(t, options{})
 	tests := []struct {
 		name, sent string
 		kept       bool
@@ -213,4 +213,3 @@ func TestRequestID(t *testing.T) {
 		})
 	}
 }
-

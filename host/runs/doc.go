@@ -16,6 +16,9 @@
 // Idempotency-Key return the first result, for synchronous calls (used by the
 // HTTP layer) and for Submit alike.
 //
+// A run executes for the principal stored at Submit, with the scopes its
+// token had then: revoking the token later does not stop a queued run.
+//
 // What this package does not do: it never checks scopes or schemas itself (the
 // Invoker does, at run time, for the principal stored with the run), and it
 // never sends a callback itself: the Sender does, and the server's Sender goes

@@ -121,18 +121,20 @@ func cmpOr[T int | time.Duration](v, def T) T {
 
 // Start recovers the runs a previous process left (see the package doc),
 // then starts the workers, the callback deliveries and the hourly purge of
-// old runs and expired idempotency keys. Cancelling ctx stops everything
-// at once, as an expired Shutdown would.
+// old runs and expired idempotency keys. ctx bounds the recovery only (its
+// values are kept): what Start starts runs until Shutdown, so that a signal
+// context ending does not cut runs short before a graceful Shutdown.
 func (m *Manager) Start(ctx context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.state != stateNew {
 		return errors.New("runs: manager already started")
 	}
+	life := context.WithoutCancel(ctx)
 	var takeCtx context.Context
-	takeCtx, m.stopTaking = context.WithCancel(ctx)
-	m.runCtx, m.cancelRuns = context.WithCancel(ctx)
-	m.bgCtx, m.cancelBg = context.WithCancel(ctx)
+	takeCtx, m.stopTaking = context.WithCancel(life)
+	m.runCtx, m.cancelRuns = context.WithCancel(life)
+	m.bgCtx, m.cancelBg = context.WithCancel(life)
 	m.state = stateRunning
 	pending, err := m.recoverRuns(ctx)
 	if err != nil {
@@ -202,23 +204,21 @@ func (m *Manager) Submit(ctx context.Context, req Request) (Run, error) {
 	if m.queue.len() >= m.cfg.MaxQueued {
 		return Run{}, ErrQueueFull
 	}
-	id := cmpOrString(req.ID, NewID)
+	id := req.ID
+	if id == "" {
+		id = NewID()
+	}
 	replay := false
 	if req.IdempotencyKey != "" {
 		first, err := m.claim(ctx, &req, id)
 		if err != nil {
 			return Run{}, err
 		}
-		id, replay = cmpOrString(first, func() string { return id }), first != ""
+		if first != "" {
+			id, replay = first, true
+		}
 	}
 	return m.create(ctx, &req, id, replay)
-}
-
-func cmpOrString(s string, def func() string) string {
-	if s == "" {
-		return def()
-	}
-	return s
 }
 
 func (m *Manager) accepting() error {
@@ -288,5 +288,11 @@ func (m *Manager) Get(ctx context.Context, p host.Principal, id string) (Run, er
 }
 
 // KeyFor returns clientID's webhook key, which verifies the callbacks of
-// its runs; give it to the client as Secret(key).
-func (m *Manager) KeyFor(clientID string) []byte { return KeyFor(m.cfg.WebhookKey, clientID) }
+// its runs; give it to the client as Secret(key). It is nil when callbacks
+// are disabled.
+func (m *Manager) KeyFor(clientID string) []byte {
+	if len(m.cfg.WebhookKey) == 0 {
+		return nil
+	}
+	return KeyFor(m.cfg.WebhookKey, clientID)
+}

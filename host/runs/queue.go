@@ -30,9 +30,13 @@ func (q *queue) signal() {
 	}
 }
 
-// pop returns the next id, waiting for one until ctx is done.
+// pop returns the next id, waiting for one until ctx is done. Once ctx is
+// done it returns nothing, even if ids remain.
 func (q *queue) pop(ctx context.Context) (string, bool) {
 	for {
+		if ctx.Err() != nil {
+			return "", false
+		}
 		q.mu.Lock()
 		if len(q.ids) > 0 {
 			id := q.ids[0]

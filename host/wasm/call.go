@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	extism "github.com/extism/go-sdk"
 	"github.com/tetratelabs/wazero/sys"
@@ -51,7 +52,7 @@ func (m *Module) Call(ctx context.Context, key, export string, input []byte, log
 	}
 	inst.SetLogger(log)
 
-	callCtx, cancel := context.WithTimeout(ctx, m.limits.Timeout)
+	callCtx, cancel := shallowContext(ctx, m.limits.Timeout)
 	defer cancel()
 	rc, out, err := inst.CallWithContext(callCtx, export, input)
 	if err = m.classify(callCtx, rc, err); err != nil {
@@ -63,6 +64,19 @@ func (m *Module) Call(ctx context.Context, key, export string, input []byte, log
 		return nil, fmt.Errorf("plugin/%s: %w: %d bytes, limit %d", m.name, ErrOutputTooLarge, len(out), m.limits.MaxOutput)
 	}
 	return out, nil
+}
+
+// shallowContext returns a context for one guest call that carries only
+// what the call needs (the deadline, the parent's cancellation and the
+// Egress) rather than the caller's whole chain: the SDK looks values up in it
+// on every host call, and a 1 MiB input takes 131,072 of them.
+func shallowContext(parent context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeoutCause(context.Background(), timeout, context.DeadlineExceeded)
+	if e, ok := parent.Value(egressKey{}).(Egress); ok {
+		ctx = context.WithValue(ctx, egressKey{}, e)
+	}
+	stop := context.AfterFunc(parent, cancel)
+	return ctx, func() { stop(); cancel() }
 }
 
 // classify turns the engine's result into one of this package's errors.

@@ -25,6 +25,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) audit.Store) {
 	t.Run("append ignores seq and hashes given", func(t *testing.T) { testAppendOverrides(t, newStore(t)) })
 	t.Run("append rejects invalid entries", func(t *testing.T) { testAppendInvalid(t, newStore(t)) })
 	t.Run("concurrent appends form one chain", func(t *testing.T) { testConcurrent(t, newStore(t)) })
+	t.Run("append batch chains in order, all or none", func(t *testing.T) { testAppendBatch(t, newStore(t)) })
 	t.Run("list filters", func(t *testing.T) { testListFilters(t, newStore(t)) })
 	t.Run("list pages", func(t *testing.T) { testListPages(t, newStore(t)) })
 	t.Run("verify empty log", func(t *testing.T) { testVerifyEmpty(t, newStore(t)) })
@@ -240,4 +241,25 @@ func diff(a, b audit.Entry) string {
 		return fmt.Sprintf("%+v != %+v", a, b)
 	}
 	return ""
+}
+
+func testAppendBatch(t *testing.T, s audit.Store) {
+	mustAppend(t, s, Sample(0))
+	got, err := s.AppendBatch(context.Background(), []audit.Entry{Sample(1), Sample(2), Sample(3)})
+	if err != nil {
+		t.Fatalf("append batch: %v", err)
+	}
+	for i, e := range got {
+		if e.Seq != uint64(i+2) || e.RunID != Sample(i+1).RunID {
+			t.Errorf("batch entry %d: seq %d run %s, want seq %d run %s", i, e.Seq, e.RunID, i+2, Sample(i+1).RunID)
+		}
+	}
+	bad := Sample(4)
+	bad.Outcome = ""
+	if _, err := s.AppendBatch(context.Background(), []audit.Entry{Sample(4), bad}); !errors.Is(err, audit.ErrInvalidEntry) {
+		t.Fatalf("batch with an invalid entry: err = %v, want ErrInvalidEntry", err)
+	}
+	if r := mustVerify(t, s); r.Err() != nil || r.LastSeq != 4 {
+		t.Fatalf("after batches: %+v, want a valid chain of 4 (the bad batch wrote nothing)", r)
+	}
 }

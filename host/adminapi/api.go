@@ -1,0 +1,132 @@
+// Package adminapi is SAA's admin HTTP API, mounted under /admin/api/v1: the
+// management of OAuth clients (and, later, plugins, secrets and the audit
+// log). Every route requires an admin identity: HTTP Basic as an admin user,
+// or a bearer access token granted the scope "admin". Users with the viewer
+// role may only read.
+//
+// Handlers are thin: they decode the request, call the host/auth services
+// that the CLI and other paths share, and encode the result. This package
+// must never put a client secret anywhere but the one response that creates
+// or rotates it, and never log a secret, password or token.
+package adminapi
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/secure-agent/saa/host/auth"
+	"github.com/secure-agent/saa/host/problem"
+)
+
+// Prefix is where Routes expects to be mounted.
+const Prefix = "/admin/api/v1"
+
+// Log attribute keys.
+const (
+	logKeyMethod = "method"
+	logKeyPath   = "path"
+	logKeyErr    = "err"
+)
+
+// maxBodyBytes bounds a request body.
+const maxBodyBytes = 64 << 10
+
+// Config wires the API to the authorization server's services.
+type Config struct {
+	Clients  *auth.Clients
+	Users    *auth.Users
+	Verifier *auth.Verifier
+	// Logger receives the component's logs; slog.Default() if nil.
+	Logger *slog.Logger
+}
+
+// API serves the admin endpoints.
+type API struct {
+	clients  *auth.Clients
+	users    *auth.Users
+	verifier *auth.Verifier
+	log      *slog.Logger
+}
+
+// New returns the API, or an error if a service is missing.
+func New(cfg Config) (*API, error) {
+	if cfg.Clients == nil || cfg.Users == nil || cfg.Verifier == nil {
+		return nil, errors.New("admin api: Clients, Users and Verifier are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &API{clients: cfg.Clients, users: cfg.Users, verifier: cfg.Verifier, log: cfg.Logger.With("component", "adminapi")}, nil
+}
+
+// FromServer returns the API over an authorization server's services.
+func FromServer(s *auth.Server, log *slog.Logger) (*API, error) {
+	return New(Config{Clients: s.Clients(), Users: s.Users(), Verifier: s.Verifier(), Logger: log})
+}
+
+// Routes mounts the endpoints, all behind Authenticate, on r, which is
+// mounted at Prefix: r.Route(adminapi.Prefix, api.Routes).
+func (a *API) Routes(r chi.Router) {
+	r.Group(func(r chi.Router) {
+		r.Use(a.Authenticate)
+		r.Route("/clients", a.clientRoutes)
+	})
+}
+
+// Handler serves the API at Prefix, for mounting as a plain http.Handler.
+func (a *API) Handler() http.Handler {
+	r := chi.NewRouter()
+	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
+		problem.Write(w, http.StatusNotFound, problem.KindNotFound, "no such resource")
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
+		problem.Write(w, http.StatusMethodNotAllowed, problem.KindMethodNotAllowed, "method not allowed here")
+	})
+	r.Route(Prefix, a.Routes)
+	return r
+}
+
+// decode reads a JSON body into v, refusing unknown fields and trailing data.
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return problem.New(http.StatusBadRequest, problem.KindBadRequest, "the body is not the expected JSON object")
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return problem.New(http.StatusBadRequest, problem.KindBadRequest, "the body has data after the JSON object")
+	}
+	return nil
+}
+
+// reply writes v as JSON with status. Admin answers may carry secrets, so
+// nothing caches them.
+func reply(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// fail answers with err mapped to a problem; unexpected errors are logged
+// and reported without detail.
+func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var p *problem.Error
+	var in *auth.InputError
+	switch {
+	case errors.As(err, &p):
+	case errors.As(err, &in):
+		p = problem.New(http.StatusBadRequest, problem.KindBadRequest, in.Reason)
+	case errors.Is(err, auth.ErrNotFound):
+		p = problem.New(http.StatusNotFound, problem.KindNotFound, "no such client")
+	default:
+		a.log.ErrorContext(r.Context(), "admin request", logKeyMethod, r.Method, logKeyPath, r.URL.Path, logKeyErr, err)
+		p = problem.New(http.StatusInternalServerError, problem.KindInternal, "internal error")
+	}
+	problem.Write(w, p.Status, p.Kind, p.Detail)
+}
