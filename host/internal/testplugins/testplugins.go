@@ -4,6 +4,7 @@
 package testplugins
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -19,6 +20,9 @@ import (
 type Plugin struct {
 	Source   string
 	Manifest string
+	// Replace rewrites the manifest's text before install (old -> new), for
+	// tests that must point egress at a local server's port.
+	Replace map[string]string
 }
 
 // Repo returns the repository's root folder.
@@ -74,6 +78,9 @@ func install(tb testing.TB, dir string, p Plugin) {
 	src, err := os.ReadFile(p.Manifest)
 	if err != nil {
 		tb.Fatal(err)
+	}
+	for old, repl := range p.Replace {
+		src = bytes.ReplaceAll(src, []byte(old), []byte(repl))
 	}
 	manifest := filepath.Join(dir, filepath.Base(p.Manifest))
 	if loc := wasmPath.FindSubmatchIndex(src); loc != nil { // the first one is wasm.path
