@@ -15,7 +15,7 @@ import (
 	extism "github.com/extism/go-sdk"
 
 	"github.com/secure-agent/saa/host"
-	"github.com/secure-agent/saa/host/internal/testplugins"
+	"github.com/secure-agent/saa/host/plugintest"
 	"github.com/secure-agent/saa/host/wasm"
 )
 
@@ -43,11 +43,11 @@ func rawEcho(b *testing.B, manifestsDir string) *extism.Plugin {
 	return p
 }
 
-func benchRuntime(b *testing.B, pool wasm.PoolOptions, plugins ...testplugins.Plugin) (*host.Runtime, string) {
+func benchRuntime(b *testing.B, pool wasm.PoolOptions, plugins ...plugintest.Plugin) (*host.Runtime, string) {
 	b.Helper()
 	cfg := host.DefaultConfig()
 	cfg.DataDir = filepath.Join(b.TempDir(), "data")
-	cfg.PluginsDir = testplugins.Install(b, plugins...)
+	cfg.PluginsDir = plugintest.Install(b, plugins...)
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	cfg.Pool = pool
 	rt, err := host.New(context.Background(), cfg)
@@ -97,7 +97,7 @@ func median(ds []time.Duration) time.Duration {
 // BenchmarkInvokeWarm: a warm Invoke of echo with a 100-byte input against a
 // raw go-sdk call of the same export on the same module.
 func BenchmarkInvokeWarm(b *testing.B) {
-	rt, dir := benchRuntime(b, wasm.PoolOptions{}, testplugins.FirstParty("echo"))
+	rt, dir := benchRuntime(b, wasm.PoolOptions{}, plugintest.FirstParty("echo"))
 	raw := rawEcho(b, dir)
 	in := echoInput(100)
 	p := caller("echo:call")
@@ -109,7 +109,7 @@ func BenchmarkInvokeWarm(b *testing.B) {
 // BenchmarkInvoke1MiB: 1 MiB in and 1 MiB out through the PDK, against the
 // raw go-sdk call with the same input.
 func BenchmarkInvoke1MiB(b *testing.B) {
-	rt, dir := benchRuntime(b, wasm.PoolOptions{}, testplugins.FirstParty("echo"))
+	rt, dir := benchRuntime(b, wasm.PoolOptions{}, plugintest.FirstParty("echo"))
 	raw := rawEcho(b, dir)
 	in := echoInput(1 << 20)
 	p := caller("echo:call")
@@ -122,8 +122,8 @@ func BenchmarkInvoke1MiB(b *testing.B) {
 // from the pool of pre-initialised instances, against the same call when the
 // pool keeps no fresh instances (instantiate and start the guest on demand).
 func BenchmarkInvokeFreshInstance(b *testing.B) {
-	pooled, _ := benchRuntime(b, wasm.PoolOptions{Fresh: 2}, testplugins.FirstParty("echo"))
-	bare, _ := benchRuntime(b, wasm.PoolOptions{Fresh: -1}, testplugins.FirstParty("echo"))
+	pooled, _ := benchRuntime(b, wasm.PoolOptions{Fresh: 2}, plugintest.FirstParty("echo"))
+	bare, _ := benchRuntime(b, wasm.PoolOptions{Fresh: -1}, plugintest.FirstParty("echo"))
 	in := echoInput(100)
 	n := 0
 	call := func(rt *host.Runtime) func() error {
@@ -155,11 +155,11 @@ func waitFresh(b *testing.B, rt *host.Runtime, n int) {
 // BenchmarkStartup: host.New loading every first-party plugin with the
 // compilation cache warm, against the same start with a cold cache.
 func BenchmarkStartup(b *testing.B) {
-	all := []testplugins.Plugin{
-		testplugins.FirstParty("echo"), testplugins.FirstParty("http_fetch"),
-		testplugins.FirstParty("github"), testplugins.FirstParty("tickets"),
+	all := []plugintest.Plugin{
+		plugintest.FirstParty("echo"), plugintest.FirstParty("http_fetch"),
+		plugintest.FirstParty("github"), plugintest.FirstParty("tickets"),
 	}
-	dir := testplugins.Install(b, all...)
+	dir := plugintest.Install(b, all...)
 	warmData := filepath.Join(b.TempDir(), "warm")
 	start := func(data string) error {
 		cfg := host.DefaultConfig()

@@ -19,7 +19,7 @@ import (
 	"testing"
 
 	"github.com/secure-agent/saa/host"
-	"github.com/secure-agent/saa/host/internal/testplugins"
+	"github.com/secure-agent/saa/host/plugintest"
 	"github.com/secure-agent/saa/manifests"
 )
 
@@ -85,15 +85,15 @@ func newHostileEnv(t *testing.T) *hostileEnv {
 	}
 	names := []string{"spin", "memgrow", "recurse", "bigoutput", "readfile", "env", "extism_http",
 		"egress", "secret_undeclared", "secret_elsewhere", "secret_echo", "panic", "trap", "deadlock"}
-	plugins := []testplugins.Plugin{testplugins.FirstParty("echo")}
+	plugins := []plugintest.Plugin{plugintest.FirstParty("echo")}
 	for _, n := range names {
-		p := testplugins.Hostile(n)
+		p := plugintest.Hostile(n)
 		p.Replace = replace
 		plugins = append(plugins, p)
 	}
 	cfg := host.DefaultConfig()
 	cfg.DataDir = filepath.Join(t.TempDir(), "data")
-	cfg.PluginsDir = testplugins.Install(t, plugins...)
+	cfg.PluginsDir = plugintest.Install(t, plugins...)
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	cfg.EgressAllowCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 	cfg.Resolver = mapResolver{
@@ -264,7 +264,7 @@ func TestBadModulesAreRefusedAtLoad(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := testplugins.Install(t, testplugins.FirstParty("echo"))
+			dir := plugintest.Install(t, plugintest.FirstParty("echo"))
 			tt.mutate(t, dir)
 			cfg := host.DefaultConfig()
 			cfg.DataDir, cfg.PluginsDir = filepath.Join(t.TempDir(), "data"), dir

@@ -13,15 +13,15 @@ import (
 
 	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/audit"
-	"github.com/secure-agent/saa/host/internal/testplugins"
+	"github.com/secure-agent/saa/host/plugintest"
 )
 
 // newRuntime starts a runtime on a temporary data dir with plugins installed.
-func newRuntime(t testing.TB, plugins ...testplugins.Plugin) *host.Runtime {
+func newRuntime(t testing.TB, plugins ...plugintest.Plugin) *host.Runtime {
 	t.Helper()
 	cfg := host.DefaultConfig()
 	cfg.DataDir = filepath.Join(t.TempDir(), "data")
-	cfg.PluginsDir = testplugins.Install(t, plugins...)
+	cfg.PluginsDir = plugintest.Install(t, plugins...)
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	rt, err := host.New(context.Background(), cfg)
 	if err != nil {
@@ -36,7 +36,7 @@ func caller(scopes ...string) host.Principal {
 }
 
 func TestInvokeEcho(t *testing.T) {
-	rt := newRuntime(t, testplugins.FirstParty("echo"))
+	rt := newRuntime(t, plugintest.FirstParty("echo"))
 	in := `{"message":"hi"}`
 	out, err := rt.Invoke(context.Background(), caller("echo:call"), "echo", "echo", []byte(in))
 	if err != nil {
@@ -48,7 +48,7 @@ func TestInvokeEcho(t *testing.T) {
 }
 
 func TestInvokeChecks(t *testing.T) {
-	rt := newRuntime(t, testplugins.FirstParty("echo"))
+	rt := newRuntime(t, plugintest.FirstParty("echo"))
 	tests := []struct {
 		name           string
 		p              host.Principal
@@ -87,7 +87,7 @@ func TestInvokeChecks(t *testing.T) {
 }
 
 func TestInstancesAreNeverSharedBetweenPrincipals(t *testing.T) {
-	rt := newRuntime(t, testplugins.Testdata("counter"))
+	rt := newRuntime(t, plugintest.Testdata("counter"))
 	next := func(client string) int {
 		t.Helper()
 		p := host.Principal{ClientID: client, Subject: client, Scopes: []string{"counter:count"}}
@@ -113,7 +113,7 @@ func TestInstancesAreNeverSharedBetweenPrincipals(t *testing.T) {
 }
 
 func TestConcurrentInvokes(t *testing.T) {
-	rt := newRuntime(t, testplugins.FirstParty("echo"))
+	rt := newRuntime(t, plugintest.FirstParty("echo"))
 	var wg sync.WaitGroup
 	errs := make(chan error, 64)
 	for i := range 64 {
@@ -140,7 +140,7 @@ func TestConcurrentInvokes(t *testing.T) {
 }
 
 func TestEveryInvocationIsAudited(t *testing.T) {
-	rt := newRuntime(t, testplugins.FirstParty("echo"))
+	rt := newRuntime(t, plugintest.FirstParty("echo"))
 	ctx := host.WithRunID(context.Background(), "run-1")
 	rt.Invoke(ctx, caller("echo:call"), "echo", "echo", []byte(`{"message":"a"}`))
 	rt.Invoke(ctx, caller(), "echo", "echo", []byte(`{"message":"b"}`))

@@ -1,7 +1,8 @@
-// Package testplugins builds real plugins for tests: each source folder is
+// Package plugintest builds real plugins for tests: each source folder is
 // compiled to wasm once per test binary, and a manifests folder is laid out
 // with the module beside its manifest and the manifest's sha256 pinned.
-package testplugins
+// It is test support only: production code never imports it.
+package plugintest
 
 import (
 	"bytes"
@@ -28,7 +29,7 @@ type Plugin struct {
 // Repo returns the repository's root folder.
 func Repo() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..")
+	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
 // FirstParty returns the first-party plugin called name.
