@@ -113,7 +113,7 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form u
 	if err != nil {
 		return nil, s.clientAuthError(r, id, err)
 	}
-	return (&fositeStore{audience: s.cfg.PublicURL}).fositeClient(c), nil
+	return toFositeClient(c, s.cfg.PublicURL), nil
 }
 
 // clientAuthError records an authentication failure and returns the OAuth

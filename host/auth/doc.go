@@ -14,8 +14,13 @@
 // Decisions a reader may question:
 //
 //   - Access tokens are self-contained and not stored. Revoking one puts its
-//     jti on a deny-list until the token would have expired; disabling or
-//     deleting a client voids every token issued to it before that moment.
+//     jti on a deny-list until the token would have expired; disabling,
+//     deleting, narrowing the scopes of or rotating the secret of a client
+//     voids every token issued to it before that moment.
+//   - Verifier remembers tokens whose signature and claims it checked (by the
+//     exact string, until exp), because an ECDSA verification costs far more
+//     than everything else; the deny-list is still consulted on every call,
+//     through one read of the store's revocation epoch.
 //   - Scopes are free-form strings matched exactly. A token request must name
 //     at least one scope (RFC 6749 section 3.3 lets the server fail the request
 //     instead of picking a default; least privilege says fail), and each must be

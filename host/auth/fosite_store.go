@@ -45,17 +45,19 @@ func (s *fositeStore) GetClient(ctx context.Context, id string) (fosite.Client, 
 	if c.Status != authstore.ClientActive {
 		return nil, fosite.ErrNotFound
 	}
-	return s.fositeClient(c), nil
+	return toFositeClient(c, s.audience), nil
 }
 
-func (s *fositeStore) fositeClient(c authstore.Client) fosite.Client {
+// toFositeClient is c as fosite sees it: confidential, client_credentials
+// only, allowed its scopes and the one audience.
+func toFositeClient(c authstore.Client, audience string) fosite.Client {
 	return &fosite.DefaultClient{
 		ID:            c.ID,
 		Secret:        c.SecretHash,
 		GrantTypes:    fosite.Arguments{"client_credentials"},
 		ResponseTypes: fosite.Arguments{},
 		Scopes:        append(fosite.Arguments{}, c.Scopes...),
-		Audience:      fosite.Arguments{s.audience},
+		Audience:      fosite.Arguments{audience},
 	}
 }
 

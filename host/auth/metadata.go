@@ -30,20 +30,21 @@ type ASMetadata struct {
 }
 
 // ResourceMetadata is the RFC 9728 protected resource metadata SAA publishes.
+// Its jwks_uri is left out on purpose: in RFC 9728 that names keys the
+// resource signs responses with, which SAA does not do; the token signing
+// keys are the authorization server's (see ASMetadata).
 type ResourceMetadata struct {
-	Resource                          string   `json:"resource"`
-	AuthorizationServers              []string `json:"authorization_servers"`
-	JWKSURI                           string   `json:"jwks_uri"`
-	BearerMethodsSupported            []string `json:"bearer_methods_supported"`
-	ScopesSupported                   []string `json:"scopes_supported"`
-	ResourceSigningAlgValuesSupported []string `json:"resource_signing_alg_values_supported,omitempty"`
+	Resource               string   `json:"resource"`
+	AuthorizationServers   []string `json:"authorization_servers"`
+	BearerMethodsSupported []string `json:"bearer_methods_supported"`
+	ScopesSupported        []string `json:"scopes_supported"`
 }
 
 // ASMetadata returns the authorization server metadata. response_types is
 // empty: SAA has no authorization endpoint. PKCE's S256 is advertised as the
 // only challenge method any future code flow will accept.
-func (s *Server) ASMetadata(scopes []string) ASMetadata {
-	base := s.cfg.PublicURL
+func (s *Server) ASMetadata() ASMetadata {
+	base, scopes := s.cfg.PublicURL, s.knownScopes()
 	return ASMetadata{
 		Issuer:                            base,
 		TokenEndpoint:                     base + TokenPath,
@@ -61,22 +62,22 @@ func (s *Server) ASMetadata(scopes []string) ASMetadata {
 }
 
 // ResourceMetadata returns the protected resource metadata.
-func (s *Server) ResourceMetadata(scopes []string) ResourceMetadata {
+func (s *Server) ResourceMetadata() ResourceMetadata {
+	scopes := s.knownScopes()
 	return ResourceMetadata{
 		Resource:               s.cfg.PublicURL,
 		AuthorizationServers:   []string{s.cfg.PublicURL},
-		JWKSURI:                s.cfg.PublicURL + JWKSPath,
 		BearerMethodsSupported: []string{"header"},
 		ScopesSupported:        scopes,
 	}
 }
 
 func (s *Server) handleASMetadata(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, s.ASMetadata(s.knownScopes()))
+	writeJSON(w, s.ASMetadata())
 }
 
 func (s *Server) handleResourceMetadata(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, s.ResourceMetadata(s.knownScopes()))
+	writeJSON(w, s.ResourceMetadata())
 }
 
 // knownScopes lists the server's own scopes and those given to SetScopes.

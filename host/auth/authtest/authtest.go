@@ -63,9 +63,8 @@ func wantErr(t *testing.T, err, target error, what string) {
 	}
 }
 
-// parallelUpdates runs n concurrent updates through update, each appending
-// its index to the list that add receives, and returns nothing: callers check
-// that all n survived.
+// parallelUpdates runs update(0) to update(n-1) concurrently and joins their
+// errors; callers check that every update survived.
 func parallelUpdates(n int, update func(i int) error) error {
 	var wg sync.WaitGroup
 	errs := make([]error, n)

@@ -43,6 +43,12 @@ func testClients(t *testing.T, s authstore.Clients) {
 			t.Fatalf("stored client changed through a returned copy: %+v", again)
 		}
 	})
+	testClientReads(t, s)
+	testClientUpdates(t, s)
+	testClientDelete(t, s)
+}
+
+func testClientReads(t *testing.T, s authstore.Clients) {
 	t.Run("list is ordered by id", func(t *testing.T) {
 		for _, id := range []string{"conf-list-b", "conf-list-a", "conf-list-c"} {
 			mustNoErr(t, s.CreateClient(ctx(t), sampleClient(id)), "create")
@@ -62,7 +68,9 @@ func testClients(t *testing.T, s authstore.Clients) {
 			}
 		}
 	})
-	testClientUpdates(t, s)
+}
+
+func testClientDelete(t *testing.T, s authstore.Clients) {
 	t.Run("delete removes, then ErrNotFound", func(t *testing.T) {
 		c := sampleClient("conf-delete")
 		mustNoErr(t, s.CreateClient(ctx(t), c), "create")
