@@ -31,9 +31,14 @@ func (rt *Runtime) Invoke(ctx context.Context, p Principal, pluginName, action s
 }
 
 func (rt *Runtime) invoke(ctx context.Context, p Principal, pluginName, action string, input []byte) ([]byte, *egress.Session, error) {
-	pl, act, err := rt.lookup(pluginName, action)
-	if err != nil {
-		return nil, nil, err
+	pl, ok := rt.acquire(pluginName)
+	if !ok {
+		return nil, nil, fmt.Errorf("%w: %s.%s", ErrNotFound, pluginName, action)
+	}
+	defer pl.inflight.Done()
+	act, ok := pl.manifest.Action(action)
+	if !ok {
+		return nil, nil, fmt.Errorf("%w: %s.%s", ErrNotFound, pluginName, action)
 	}
 	if missing := missingScopes(p, pl.manifest.NamespacedScopes(act)); len(missing) > 0 {
 		return nil, nil, &ScopeError{Missing: missing}

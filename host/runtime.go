@@ -45,6 +45,7 @@ type plugin struct {
 	manifest *manifests.Manifest
 	module   *wasm.Module
 	policy   *egress.Policy
+	inflight sync.WaitGroup // calls running on this version
 }
 
 // New opens the data dir, loads and compiles every manifest in the plugins
@@ -119,7 +120,7 @@ func (rt *Runtime) loadDir(ctx context.Context, dir string) error {
 	g.SetLimit(2)
 	for _, l := range loaded {
 		g.Go(func() error {
-			p, err := rt.compile(ctx, l, root)
+			p, err := rt.load(ctx, l, root)
 			if err != nil {
 				return fmt.Errorf("load %s: %w", l.File, err)
 			}
@@ -132,8 +133,8 @@ func (rt *Runtime) loadDir(ctx context.Context, dir string) error {
 	return g.Wait()
 }
 
-// compile verifies a manifest's module and compiles it under effective limits.
-func (rt *Runtime) compile(ctx context.Context, l manifests.Loaded, root string) (*plugin, error) {
+// load reads a local manifest's module, verifying its digest, and compiles it.
+func (rt *Runtime) load(ctx context.Context, l manifests.Loaded, root string) (*plugin, error) {
 	path, err := l.WasmFile(root)
 	if err != nil {
 		return nil, err
@@ -142,18 +143,65 @@ func (rt *Runtime) compile(ctx context.Context, l manifests.Loaded, root string)
 	if err != nil {
 		return nil, err
 	}
-	asked := Limits{MemoryBytes: l.Limits.MemoryBytes, Timeout: l.Limits.Timeout, MaxOutput: l.Limits.MaxOutput}
+	return rt.compile(ctx, l.Manifest, code)
+}
+
+// compile compiles a verified module under its manifest's limits, capped by
+// the operator's.
+func (rt *Runtime) compile(ctx context.Context, m *manifests.Manifest, code []byte) (*plugin, error) {
+	asked := Limits{MemoryBytes: m.Limits.MemoryBytes, Timeout: m.Limits.Timeout, MaxOutput: m.Limits.MaxOutput}
 	mod, err := wasm.Compile(ctx, code, wasm.Options{
-		Name:   l.Name,
+		Name:   m.Name,
 		Limits: rt.cfg.Caps.effective(asked),
-		Config: rt.cfg.PluginConfig[l.Name],
+		Config: rt.cfg.PluginConfig[m.Name],
 		Cache:  rt.cache,
 		Pool:   rt.cfg.Pool,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &plugin{manifest: l.Manifest, module: mod, policy: policyFor(l.Manifest)}, nil
+	return &plugin{manifest: m, module: mod, policy: policyFor(m)}, nil
+}
+
+// Install verifies code against m's digest, compiles it and makes it the
+// active version of plugin m.Name, replacing any other. Calls already running
+// on the replaced version finish on it; new calls get the new one.
+func (rt *Runtime) Install(ctx context.Context, m *manifests.Manifest, code []byte) error {
+	if err := manifests.VerifyWasm(code, m.Wasm.SHA256); err != nil {
+		return fmt.Errorf("install %s: %w", m.Name, err)
+	}
+	p, err := rt.compile(ctx, m, code)
+	if err != nil {
+		return fmt.Errorf("install %s: %w", m.Name, err)
+	}
+	rt.mu.Lock()
+	old := rt.plugins[m.Name]
+	rt.plugins[m.Name] = p
+	rt.mu.Unlock()
+	rt.retire(old)
+	return nil
+}
+
+// Remove deactivates plugin name at once: new calls get ErrNotFound, calls
+// already running finish. It reports whether the plugin was active.
+func (rt *Runtime) Remove(name string) bool {
+	rt.mu.Lock()
+	old, ok := rt.plugins[name]
+	delete(rt.plugins, name)
+	rt.mu.Unlock()
+	rt.retire(old)
+	return ok
+}
+
+// retire closes p once its in-flight calls are done.
+func (rt *Runtime) retire(p *plugin) {
+	if p == nil {
+		return
+	}
+	go func() {
+		p.inflight.Wait()
+		p.module.Close(context.Background())
+	}()
 }
 
 // policyFor turns a manifest's egress and secret declarations into the guard's policy.
@@ -191,6 +239,19 @@ func (rt *Runtime) plugin(name string) (*plugin, bool) {
 	rt.mu.RLock()
 	defer rt.mu.RUnlock()
 	p, ok := rt.plugins[name]
+	return p, ok
+}
+
+// acquire returns the active version of plugin name, counted as in flight
+// until the caller calls its inflight.Done. Counting under the read lock
+// means Remove and Install never close a version a call has picked.
+func (rt *Runtime) acquire(name string) (*plugin, bool) {
+	rt.mu.RLock()
+	defer rt.mu.RUnlock()
+	p, ok := rt.plugins[name]
+	if ok {
+		p.inflight.Add(1)
+	}
 	return p, ok
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/audit"
 	"github.com/secure-agent/saa/host/plugintest"
+	"github.com/secure-agent/saa/manifests"
 )
 
 // newRuntime starts a runtime on a temporary data dir with plugins installed.
@@ -164,5 +166,40 @@ func TestEveryInvocationIsAudited(t *testing.T) {
 	report, err := rt.Audit().Verify(context.Background())
 	if err != nil || report.Err() != nil {
 		t.Fatalf("verify: %v %v", err, report.Err())
+	}
+}
+
+func TestInstallAndRemove(t *testing.T) {
+	rt := newRuntime(t) // no local plugins
+	dir := plugintest.Install(t, plugintest.FirstParty("echo"))
+	m, err := manifests.Load(filepath.Join(dir, "echo.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := os.ReadFile(filepath.Join(dir, "echo.wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func() error {
+		_, err := rt.Invoke(context.Background(), caller("echo:call"), "echo", "echo", []byte(`{"message":"x"}`))
+		return err
+	}
+	if err := call(); !errors.Is(err, host.ErrNotFound) {
+		t.Fatalf("before install: %v, want ErrNotFound", err)
+	}
+	if err := rt.Install(context.Background(), m, append(code, 0)); !errors.Is(err, manifests.ErrSHA256Mismatch) {
+		t.Fatalf("install of a tampered module: %v, want ErrSHA256Mismatch", err)
+	}
+	if err := rt.Install(context.Background(), m, code); err != nil {
+		t.Fatal(err)
+	}
+	if err := call(); err != nil {
+		t.Fatalf("after install: %v", err)
+	}
+	if !rt.Remove("echo") {
+		t.Fatal("Remove reported echo inactive")
+	}
+	if err := call(); !errors.Is(err, host.ErrNotFound) {
+		t.Fatalf("after remove: %v, want ErrNotFound", err)
 	}
 }

@@ -72,8 +72,7 @@ func within(root, p string) bool {
 // time, else ErrSHA256Mismatch) and it starts with the wasm magic and
 // version 1 (else ErrNotWasm).
 func ReadWasm(path, sha256hex string, maxBytes int64) ([]byte, error) {
-	want, err := decodeSHA256(sha256hex)
-	if err != nil {
+	if _, err := decodeSHA256(sha256hex); err != nil {
 		return nil, fmt.Errorf("read wasm %s: %w", path, err)
 	}
 	if maxBytes <= 0 {
@@ -83,14 +82,27 @@ func ReadWasm(path, sha256hex string, maxBytes int64) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read wasm %s: %w", path, err)
 	}
-	got := sha256.Sum256(data)
-	if subtle.ConstantTimeCompare(got[:], want) != 1 {
-		return nil, fmt.Errorf("read wasm %s: %w: got %x", path, ErrSHA256Mismatch, got)
-	}
-	if !bytes.HasPrefix(data, wasmHeader) {
-		return nil, fmt.Errorf("read wasm %s: %w", path, ErrNotWasm)
+	if err := VerifyWasm(data, sha256hex); err != nil {
+		return nil, fmt.Errorf("read wasm %s: %w", path, err)
 	}
 	return data, nil
+}
+
+// VerifyWasm checks that data is a WebAssembly module whose SHA-256 is
+// sha256hex (compared in constant time).
+func VerifyWasm(data []byte, sha256hex string) error {
+	want, err := decodeSHA256(sha256hex)
+	if err != nil {
+		return err
+	}
+	got := sha256.Sum256(data)
+	if subtle.ConstantTimeCompare(got[:], want) != 1 {
+		return fmt.Errorf("%w: got %x", ErrSHA256Mismatch, got)
+	}
+	if !bytes.HasPrefix(data, wasmHeader) {
+		return ErrNotWasm
+	}
+	return nil
 }
 
 // decodeSHA256 decodes a digest written as 64 lowercase hex digits.
