@@ -28,6 +28,9 @@ test: build test-deps ## run every test
 bench: build ## Go benchmarks of the runtime and auth, each beside its baseline
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./host/...
 
+bench-http: build ## HTTP load on POST /v1/actions/echo/echo beside a bare chi floor: 32 connections, 15 s each
+	$(GO) run ./host/httpapi/internal/loadgen -saa bin/saa -plugins-dir manifests -concurrency 32 -duration 15s
+
 check: ## gofmt, go vet, go mod tidy; fail if anything changed
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...

@@ -150,4 +150,3 @@ func TestTicketsPlugin(t *testing.T) {
 		t.Fatalf("analyze = %s", out)
 	}
 }
-
