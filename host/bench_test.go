@@ -23,14 +23,18 @@ import (
 // and report both medians and their ratio. `make bench` runs them.
 
 // rawEcho is the floor: the echo module called through the bare go-sdk.
-func rawEcho(b *testing.B, manifestsDir string) *extism.Plugin {
+// With timeout set, the SDK enables wazero's close-on-context-done, which a
+// sandbox needs to stop a spinning guest and which costs a goroutine per
+// guest-to-kernel call.
+func rawEcho(b *testing.B, manifestsDir string, timeout time.Duration) *extism.Plugin {
 	b.Helper()
 	code, err := os.ReadFile(filepath.Join(manifestsDir, "echo.wasm"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	cp, err := extism.NewCompiledPlugin(context.Background(), extism.Manifest{
-		Wasm: []extism.Wasm{extism.WasmData{Data: code}},
+		Wasm:    []extism.Wasm{extism.WasmData{Data: code}},
+		Timeout: uint64(timeout.Milliseconds()),
 	}, extism.PluginConfig{EnableWasi: true}, nil)
 	if err != nil {
 		b.Fatal(err)
@@ -95,22 +99,31 @@ func median(ds []time.Duration) time.Duration {
 }
 
 // BenchmarkInvokeWarm: a warm Invoke of echo with a 100-byte input against a
-// raw go-sdk call of the same export on the same module.
+// raw go-sdk call of the same export on the same module, without a timeout
+// (the issue's floor) and with one (what any sandbox that stops spinning
+// guests pays).
 func BenchmarkInvokeWarm(b *testing.B) {
-	rt, dir := benchRuntime(b, wasm.PoolOptions{}, plugintest.FirstParty("echo"))
-	raw := rawEcho(b, dir)
-	in := echoInput(100)
-	p := caller("echo:call")
-	pair(b,
-		func() error { _, err := rt.Invoke(context.Background(), p, "echo", "echo", in); return err },
-		func() error { _, _, err := raw.Call("echo", in); return err })
+	for _, base := range []struct {
+		name    string
+		timeout time.Duration
+	}{{"vs-raw", 0}, {"vs-raw-with-timeout", 30 * time.Second}} {
+		b.Run(base.name, func(b *testing.B) {
+			rt, dir := benchRuntime(b, wasm.PoolOptions{}, plugintest.FirstParty("echo"))
+			raw := rawEcho(b, dir, base.timeout)
+			in := echoInput(100)
+			p := caller("echo:call")
+			pair(b,
+				func() error { _, err := rt.Invoke(context.Background(), p, "echo", "echo", in); return err },
+				func() error { _, _, err := raw.Call("echo", in); return err })
+		})
+	}
 }
 
 // BenchmarkInvoke1MiB: 1 MiB in and 1 MiB out through the PDK, against the
 // raw go-sdk call with the same input.
 func BenchmarkInvoke1MiB(b *testing.B) {
 	rt, dir := benchRuntime(b, wasm.PoolOptions{}, plugintest.FirstParty("echo"))
-	raw := rawEcho(b, dir)
+	raw := rawEcho(b, dir, 0)
 	in := echoInput(1 << 20)
 	p := caller("echo:call")
 	pair(b,

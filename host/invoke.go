@@ -115,7 +115,6 @@ func validateJSON(m *manifests.Manifest, action string, data []byte, input bool)
 
 // guestLogger forwards a guest's log lines to slog, scrubbed of secrets.
 func (rt *Runtime) guestLogger(name string, sess *egress.Session) wasm.Logger {
-	log := rt.log.With("plugin", name)
 	return func(level extism.LogLevel, msg string) {
 		lvl := slog.LevelInfo
 		switch level {
@@ -126,6 +125,6 @@ func (rt *Runtime) guestLogger(name string, sess *egress.Session) wasm.Logger {
 		case extism.LogLevelError:
 			lvl = slog.LevelError
 		}
-		log.Log(context.Background(), lvl, sess.RedactString(msg))
+		rt.log.Log(context.Background(), lvl, sess.RedactString(msg), "plugin", name)
 	}
 }
