@@ -326,3 +326,38 @@ func rewrite(t *testing.T, path, old, repl string) {
 		t.Fatal(err)
 	}
 }
+
+func TestConcurrencyCapQueuesAndGivesUp(t *testing.T) {
+	p := plugintest.Hostile("spin")
+	cfg := host.DefaultConfig()
+	cfg.DataDir = filepath.Join(t.TempDir(), "data")
+	cfg.PluginsDir = plugintest.Install(t, p)
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg.Pool.MaxConcurrency = 1
+	rt, err := host.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close(context.Background())
+	spin := host.Principal{ClientID: "a", Scopes: []string{"hostile_spin:run"}}
+
+	first := make(chan error, 1)
+	go func() {
+		_, err := rt.Invoke(context.Background(), spin, "hostile_spin", "run", []byte(`{}`))
+		first <- err
+	}()
+	checkFor(t, func() error {
+		if rt.PoolStats("hostile_spin").InUse != 1 {
+			return errors.New("first call not running yet")
+		}
+		return nil
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // the second caller gives up at once: the only slot is taken
+	if _, err := rt.Invoke(ctx, spin, "hostile_spin", "run", []byte(`{}`)); !errors.Is(err, host.ErrBusy) {
+		t.Fatalf("second call while the cap is reached: %v, want ErrBusy", err)
+	}
+	if err := <-first; !errors.Is(err, host.ErrTimeout) {
+		t.Fatalf("first call: %v, want ErrTimeout", err)
+	}
+}

@@ -6,6 +6,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/secure-agent/saa/host/adminapi"
+	"github.com/secure-agent/saa/host/auth/authstore"
 	"github.com/secure-agent/saa/host/problem"
 	"github.com/secure-agent/saa/host/runs"
 )
@@ -78,6 +80,32 @@ func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, runs.ViewOf(run))
+}
+
+// WebhookSecret is the body of GET /admin/api/v1/webhook-secrets/{client_id}.
+type WebhookSecret struct {
+	ClientID string `json:"client_id"`
+	// Secret verifies the client's callbacks (Standard Webhooks, "whsec_...").
+	Secret string `json:"webhook_secret"`
+}
+
+// webhookSecret gives an admin the key that verifies a client's callbacks,
+// to configure the client's receiver. It is derived, not stored, so it can
+// be shown again; viewers may not read it.
+func (s *Server) webhookSecret(w http.ResponseWriter, r *http.Request) {
+	if id, _ := adminapi.IdentityFrom(r.Context()); id.Role != authstore.RoleAdmin {
+		problem.Write(w, http.StatusForbidden, problem.KindForbidden, "only admins may read webhook secrets")
+		return
+	}
+	client := chi.URLParam(r, "client_id")
+	if _, err := s.cfg.Auth.Clients().Get(r.Context(), client); errors.Is(err, authstore.ErrNotFound) {
+		problem.Write(w, http.StatusNotFound, problem.KindNotFound, "no such client")
+		return
+	} else if err != nil {
+		s.writeRunsError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, WebhookSecret{ClientID: client, Secret: runs.Secret(s.cfg.Runs.KeyFor(client))})
 }
 
 // writeRunsError answers with the problem a run manager or idempotency error

@@ -5,8 +5,8 @@ import (
 	"io/fs"
 	"net/http"
 	"strconv"
+	"strings"
 
-	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/httpapi/openapi"
 	"github.com/secure-agent/saa/host/problem"
 )
@@ -25,19 +25,42 @@ func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "plugins": len(s.rt.Plugins())})
 }
 
-// buildOpenAPI renders the document once: the manifests do not change while
-// the server runs.
-func buildOpenAPI(rt *host.Runtime, publicURL, version string) ([]byte, error) {
+// openAPIDoc returns the OpenAPI document of the plugins loaded now. Plugins
+// can be installed and removed while the server runs, so the document is
+// rebuilt when the set of plugins (names and module digests) changes.
+func (s *Server) openAPIDoc() ([]byte, error) {
+	plugins := s.rt.Plugins()
+	var key strings.Builder
+	for _, m := range plugins {
+		key.WriteString(m.Name + "@" + m.Version + "#" + m.Wasm.SHA256 + "\n")
+	}
+	s.docMu.Lock()
+	defer s.docMu.Unlock()
+	if s.docKey == key.String() && s.doc != nil {
+		return s.doc, nil
+	}
+	version := s.cfg.Version
 	if version == "" {
 		version = "dev"
 	}
-	return openapi.Build(rt.Plugins(), publicURL, version)
+	doc, err := openapi.Build(plugins, s.cfg.PublicURL, version)
+	if err != nil {
+		return nil, err
+	}
+	s.doc, s.docKey = doc, key.String()
+	return doc, nil
 }
 
-func (s *Server) openAPI(w http.ResponseWriter, _ *http.Request) {
+func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
+	doc, err := s.openAPIDoc()
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "openapi", logRequestID, requestID(r.Context()), logError, err.Error())
+		problem.Write(w, http.StatusInternalServerError, problem.KindInternal, "internal error")
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-cache")
-	_, _ = w.Write(s.openapi)
+	_, _ = w.Write(doc)
 }
 
 //go:embed docs

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/adminapi"
 	"github.com/secure-agent/saa/host/auth"
 	"github.com/secure-agent/saa/host/egress"
 	"github.com/secure-agent/saa/host/runs"
@@ -98,6 +100,9 @@ func pluginsDir(t *testing.T) string {
 	return filepath.Join(root, "manifests")
 }
 
+// adminPassword is the fixture's admin user's password.
+const adminPassword = "correct horse battery staple"
+
 // fixture is a real server on 127.0.0.1: runtime with the echo plugin,
 // authorization server, run manager, and the HTTP API over them.
 type fixture struct {
@@ -138,10 +143,18 @@ func newFixture(t *testing.T, o options) *fixture {
 	publicURL := "http://" + f.http.Listener.Addr().String()
 	ac := auth.DefaultConfig()
 	ac.PublicURL, ac.DataDir, ac.Store, ac.Logger = publicURL, hc.DataDir, rt.DB().Auth(), hc.Logger
+	ac.AdminPassword = adminPassword
 	if f.auth, err = auth.New(ac); err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Runtime: rt, Auth: f.auth, PublicURL: publicURL, Logger: hc.Logger, Metrics: NewMetrics()}
+	if _, err := f.auth.EnsureAdmin(ctx); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := adminapi.FromServer(f.auth, hc.Logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Runtime: rt, Auth: f.auth, Admin: admin, PublicURL: publicURL, Logger: hc.Logger, Metrics: NewMetrics()}
 	f.startRuns(&cfg, o.allowLoopback)
 	if o.config != nil {
 		o.config(&cfg)
@@ -261,6 +274,9 @@ func problemKind(t *testing.T, r response) string {
 	}
 	return p.Type[strings.LastIndex(p.Type, "/")+1:]
 }
+
+// errNotYet is what a checkFor condition returns until it holds.
+var errNotYet = errors.New("not yet")
 
 // checkFor polls fn until it returns nil or timeout passes.
 func checkFor(t *testing.T, timeout, interval time.Duration, fn func() error) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/runs"
-	"github.com/secure-agent/saa/host/wasm"
 )
 
 // latencyBuckets span a warm wasm call (tens of µs) to a slow plugin (30 s).
@@ -27,9 +27,10 @@ type Metrics struct {
 	invokeTime  *prometheus.HistogramVec
 	httpReqs    *prometheus.CounterVec
 	httpTime    *prometheus.HistogramVec
+	inFlight    prometheus.Gauge
 	tokens      prometheus.Counter
 	egress      *prometheus.CounterVec
-	callbacks   *prometheus.CounterVec
+	poolsOnce   sync.Once
 }
 
 // NewMetrics registers the server's metrics, plus the Go and process
@@ -55,6 +56,10 @@ func NewMetrics() *Metrics {
 			Help:    "HTTP request latency by route pattern.",
 			Buckets: latencyBuckets,
 		}, []string{"route"}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "saa_http_requests_in_flight",
+			Help: "HTTP requests being served.",
+		}),
 		tokens: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "saa_tokens_issued_total",
 			Help: "Access tokens issued by the token endpoint.",
@@ -63,12 +68,8 @@ func NewMetrics() *Metrics {
 			Name: "saa_egress_requests_total",
 			Help: "Outbound requests (plugins' and callbacks') by host and verdict.",
 		}, []string{"host", "verdict"}),
-		callbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "saa_callbacks_total",
-			Help: "Callback deliveries by outcome (delivered, retried, failed).",
-		}, []string{"outcome"}),
 	}
-	m.reg.MustRegister(m.invocations, m.invokeTime, m.httpReqs, m.httpTime, m.tokens, m.egress, m.callbacks,
+	m.reg.MustRegister(m.invocations, m.invokeTime, m.httpReqs, m.httpTime, m.inFlight, m.tokens, m.egress,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -93,30 +94,30 @@ func (m *Metrics) observeHTTP(route, method string, code int, d time.Duration) {
 	m.httpTime.WithLabelValues(route).Observe(d.Seconds())
 }
 
-// PoolStatser reports each plugin's instance pool; the runtime implements it.
-type PoolStatser interface {
-	PoolStats() map[string]wasm.PoolStats
-}
-
-// RegisterPools exports the pools' sizes as saa_pool_instances{plugin,state}.
-func (m *Metrics) RegisterPools(src PoolStatser) {
-	m.reg.MustRegister(&poolCollector{src: src, desc: prometheus.NewDesc(
-		"saa_pool_instances", "Plugin instances by plugin and state (fresh, idle, in_use).",
-		[]string{"plugin", "state"}, nil)})
+// registerPools exports the runtime's instance pools as
+// saa_pool_instances{plugin,state}, read at scrape time. Only the first
+// runtime given is exported.
+func (m *Metrics) registerPools(rt *host.Runtime) {
+	m.poolsOnce.Do(func() {
+		m.reg.MustRegister(&poolCollector{rt: rt, desc: prometheus.NewDesc(
+			"saa_pool_instances", "Plugin instances by plugin and state (fresh, idle, in_use).",
+			[]string{"plugin", "state"}, nil)})
+	})
 }
 
 // poolCollector reads the pools at scrape time.
 type poolCollector struct {
-	src  PoolStatser
+	rt   *host.Runtime
 	desc *prometheus.Desc
 }
 
 func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 
 func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
-	for name, st := range c.src.PoolStats() {
+	for _, p := range c.rt.Plugins() {
+		st := c.rt.PoolStats(p.Name)
 		for state, n := range map[string]int{"fresh": st.Fresh, "idle": st.Idle, "in_use": st.InUse} {
-			ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), name, state)
+			ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), p.Name, state)
 		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/secure-agent/saa/host/adminapi"
+	"github.com/secure-agent/saa/host/audit/audithttp"
 	"github.com/secure-agent/saa/host/auth"
 	"github.com/secure-agent/saa/host/problem"
 )
@@ -35,8 +37,11 @@ func (s *Server) routes() http.Handler {
 		s.cfg.Auth.Routes(r)
 	})
 	if s.cfg.Admin != nil {
-		r.Handle("/admin", s.cfg.Admin)
-		r.Handle("/admin/*", s.cfg.Admin)
+		r.Route(adminapi.Prefix, s.adminRoutes)
+	}
+	if s.cfg.AdminUI != nil {
+		r.Handle("/admin", s.cfg.AdminUI)
+		r.Handle("/admin/*", s.cfg.AdminUI)
 	}
 
 	r.Route("/v1", func(r chi.Router) {
@@ -46,6 +51,19 @@ func (s *Server) routes() http.Handler {
 		r.Get("/runs/{id}", s.getRun)
 	})
 	return r
+}
+
+// adminRoutes mounts the admin API and, behind the same authentication, the
+// audit log and the clients' webhook secrets.
+func (s *Server) adminRoutes(r chi.Router) {
+	s.cfg.Admin.Routes(r)
+	r.Group(func(r chi.Router) {
+		r.Use(s.cfg.Admin.Authenticate)
+		audithttp.Routes(r, s.rt.Audit())
+		if s.cfg.Runs != nil {
+			r.Get("/webhook-secrets/{client_id}", s.webhookSecret)
+		}
+	})
 }
 
 // securityHeaders are safe on every answer of an API server.

@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/adminapi"
 	"github.com/secure-agent/saa/host/auth"
 	"github.com/secure-agent/saa/host/runs"
 )
@@ -29,9 +31,12 @@ type Config struct {
 	// Auth is the authorization server: its endpoints are mounted, and its
 	// verifier authenticates bearer tokens on /v1.
 	Auth *auth.Server
-	// Admin serves /admin and /admin/api/v1/..., authenticating its callers
-	// itself; nil leaves it out.
-	Admin http.Handler
+	// Admin is the admin API, mounted at /admin/api/v1 with the audit log
+	// (host/audit/audithttp) and the webhook secrets behind its
+	// authentication; nil leaves them out.
+	Admin *adminapi.API
+	// AdminUI serves the admin web UI at /admin; nil leaves it out.
+	AdminUI http.Handler
 	// Runs runs asynchronous invocations (Prefer: respond-async); nil
 	// refuses them. Give it Metrics.Invoker(Runtime) as its invoker.
 	Runs *runs.Manager
@@ -80,10 +85,16 @@ type Server struct {
 	log      *slog.Logger
 	metrics  *Metrics
 	limiter  *limiter
-	openapi  []byte
+	docMu    sync.Mutex
+	doc      []byte // the OpenAPI document for docKey's plugins
+	docKey   string
 	handler  http.Handler
 	draining atomic.Bool
+	active   atomic.Int64 // requests in flight
 }
+
+// inFlight returns how many requests are being served.
+func (s *Server) inFlight() int64 { return s.active.Load() }
 
 // New assembles a Server from cfg.
 func New(cfg Config) (*Server, error) {
@@ -100,11 +111,10 @@ func New(cfg Config) (*Server, error) {
 		limiter:  newLimiter(cfg.Limits, cfg.LimitsFor, nil),
 	}
 	s.invoker = s.metrics.Invoker(cfg.Runtime)
-	doc, err := buildOpenAPI(s.rt, cfg.PublicURL, cfg.Version)
-	if err != nil {
+	s.metrics.registerPools(cfg.Runtime)
+	if _, err := s.openAPIDoc(); err != nil {
 		return nil, err
 	}
-	s.openapi = doc
 	s.handler = s.routes()
 	return s, nil
 }

@@ -186,6 +186,7 @@ func TestMetricsCountInvocationsAndTokens(t *testing.T) {
 		`saa_tokens_issued_total 1`,
 		`saa_http_requests_total{code="200",method="POST",route="/v1/actions/{plugin}/{action}"} 1`,
 		`saa_invocation_duration_seconds_count{action="echo",plugin="echo"} 2`,
+		`saa_pool_instances{plugin="echo",state="idle"} 1`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)

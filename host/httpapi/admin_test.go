@@ -1,0 +1,66 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/secure-agent/saa/host/runs"
+)
+
+// admin sends method path as the admin user.
+func (f *fixture) admin(method, path, body string) response {
+	f.t.Helper()
+	req, err := http.NewRequest(method, f.http.URL+path, strings.NewReader(body))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	req.SetBasicAuth("admin", adminPassword)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return f.do(req)
+}
+
+func TestAdminMounts(t *testing.T) {
+	f := newFixture(t, options{})
+	client, tok := f.token("echo:call")
+	f.call(http.MethodPost, "/v1/actions/echo/echo", tok, `{"message":"audited"}`)
+	tests := []struct {
+		name, method, path, body string
+		status                   int
+		contains                 string
+	}{
+		{"create a client", http.MethodPost, "/admin/api/v1/clients", `{"name":"a","scopes":["echo:call"]}`, 201, `"client_secret"`},
+		{"audit log", http.MethodGet, "/admin/api/v1/audit?client_id=" + client, "", 200, `"plugin":"echo"`},
+		{"audit chain", http.MethodGet, "/admin/api/v1/audit/verify", "", 200, `"entries"`},
+		{"webhook secret", http.MethodGet, "/admin/api/v1/webhook-secrets/" + client, "", 200, runs.SecretPrefix},
+		{"webhook secret of no client", http.MethodGet, "/admin/api/v1/webhook-secrets/nope", "", 404, "not-found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := f.admin(tt.method, tt.path, tt.body)
+			if r.StatusCode != tt.status || !strings.Contains(string(r.body), tt.contains) {
+				t.Fatalf("%d %s", r.StatusCode, r.body)
+			}
+		})
+	}
+	t.Run("webhook secret verifies the client's callbacks", func(t *testing.T) {
+		var ws WebhookSecret
+		if err := json.Unmarshal(f.admin(http.MethodGet, "/admin/api/v1/webhook-secrets/"+client, "").body, &ws); err != nil {
+			t.Fatal(err)
+		}
+		key, err := runs.ParseSecret(ws.Secret)
+		if err != nil || string(key) != string(f.runs.KeyFor(client)) {
+			t.Fatalf("secret %q does not decode to the client's key: %v", ws.Secret, err)
+		}
+	})
+	t.Run("needs the admin", func(t *testing.T) {
+		for _, path := range []string{"/admin/api/v1/audit", "/admin/api/v1/webhook-secrets/" + client} {
+			if r := f.call(http.MethodGet, path, tok, ""); r.StatusCode != http.StatusForbidden && r.StatusCode != http.StatusUnauthorized {
+				t.Errorf("%s with a client token: %d", path, r.StatusCode)
+			}
+		}
+	})
+}
