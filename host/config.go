@@ -39,6 +39,9 @@ type Config struct {
 	// DB, when set, is used instead of opening DataDir/saa.db; the caller
 	// keeps ownership.
 	DB *store.DB
+	// OnEgress, if set, is told of every outbound request a plugin attempts:
+	// the host and the guard's verdict (for metrics). It must not block.
+	OnEgress func(host, verdict string)
 	// Resolver resolves egress host names; nil means the system resolver.
 	Resolver egress.Resolver
 	// Getenv reads the environment (SAA_MASTER_KEY); nil means os.Getenv.

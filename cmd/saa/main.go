@@ -46,6 +46,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"client": runClient,
 		"token":  runToken,
 		"audit":  runAudit,
+		// healthcheck is for a container's HEALTHCHECK: GET /readyz.
+		"healthcheck": runHealthcheck,
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {

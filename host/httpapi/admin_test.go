@@ -64,3 +64,30 @@ func TestAdminMounts(t *testing.T) {
 		}
 	})
 }
+
+func TestAdminLimits(t *testing.T) {
+	f := newFixture(t, options{})
+	client, _ := f.token("echo:call")
+	tests := []struct {
+		name, method, path, body string
+		status                   int
+		contains                 string
+	}{
+		{"defaults at first", http.MethodGet, "/admin/api/v1/limits/" + client, "", 200, `"default":true`},
+		{"set", http.MethodPut, "/admin/api/v1/limits/" + client, `{"rate":5,"burst":10,"concurrency":2}`, 200, `"rate":5`},
+		{"read back", http.MethodGet, "/admin/api/v1/limits/" + client, "", 200, `"concurrency":2,"default":false`},
+		{"invalid", http.MethodPut, "/admin/api/v1/limits/" + client, `{"rate":5,"burst":0}`, 422, "burst"},
+		{"unknown field", http.MethodPut, "/admin/api/v1/limits/" + client, `{"rps":5}`, 400, "bad-request"},
+		{"unknown client", http.MethodPut, "/admin/api/v1/limits/nope", `{"rate":5,"burst":1}`, 404, "not-found"},
+		{"back to defaults", http.MethodDelete, "/admin/api/v1/limits/" + client, "", 204, ""},
+		{"defaults again", http.MethodGet, "/admin/api/v1/limits/" + client, "", 200, `"default":true`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := f.admin(tt.method, tt.path, tt.body)
+			if r.StatusCode != tt.status || !strings.Contains(string(r.body), tt.contains) {
+				t.Fatalf("%d %s", r.StatusCode, r.body)
+			}
+		})
+	}
+}

@@ -76,7 +76,7 @@ var echoWasm = sync.OnceValues(func() ([]byte, error) {
 
 // pluginsDir lays out manifests/echo.yaml and plugins/echo/echo.wasm in a
 // temporary folder and returns the manifests folder.
-func pluginsDir(t *testing.T) string {
+func pluginsDir(t testing.TB) string {
 	t.Helper()
 	wasm, err := echoWasm()
 	if err != nil {
@@ -106,7 +106,7 @@ const adminPassword = "correct horse battery staple"
 // fixture is a real server on 127.0.0.1: runtime with the echo plugin,
 // authorization server, run manager, and the HTTP API over them.
 type fixture struct {
-	t    *testing.T
+	t    testing.TB
 	rt   *host.Runtime
 	auth *auth.Server
 	runs *runs.Manager
@@ -123,7 +123,7 @@ type options struct {
 }
 
 // newFixture starts a server.
-func newFixture(t *testing.T, o options) *fixture {
+func newFixture(t testing.TB, o options) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	hc := host.DefaultConfig()
@@ -261,7 +261,7 @@ func (f *fixture) call(method, path, token, body string, headers ...string) resp
 }
 
 // problemKind returns the last segment of a problem answer's type.
-func problemKind(t *testing.T, r response) string {
+func problemKind(t testing.TB, r response) string {
 	t.Helper()
 	if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
 		t.Fatalf("Content-Type = %q for %d %s", ct, r.StatusCode, r.body)
@@ -279,7 +279,7 @@ func problemKind(t *testing.T, r response) string {
 var errNotYet = errors.New("not yet")
 
 // checkFor polls fn until it returns nil or timeout passes.
-func checkFor(t *testing.T, timeout, interval time.Duration, fn func() error) {
+func checkFor(t testing.TB, timeout, interval time.Duration, fn func() error) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {

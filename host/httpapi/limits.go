@@ -22,10 +22,6 @@ type ClientLimits struct {
 // in flight, thousands per second) is never throttled, while a runaway one is.
 var DefaultClientLimits = ClientLimits{Rate: 20000, Burst: 40000, Concurrency: 256}
 
-// LimitSource returns the limits an admin set for a client; ok is false when
-// the client has none of its own and the defaults apply.
-type LimitSource func(ctx context.Context, clientID string) (lim ClientLimits, ok bool, err error)
-
 // limitRefresh is how long a client's limits are used before they are read
 // again, so that an admin's change takes effect without a restart.
 const limitRefresh = 10 * time.Second
@@ -34,7 +30,7 @@ const limitRefresh = 10 * time.Second
 // a counter for the concurrency.
 type limiter struct {
 	defaults ClientLimits
-	source   LimitSource
+	source   LimitStore
 	now      func() time.Time
 
 	mu      sync.Mutex
@@ -57,7 +53,7 @@ type denial struct {
 	retryAfter time.Duration
 }
 
-func newLimiter(defaults ClientLimits, source LimitSource, now func() time.Time) *limiter {
+func newLimiter(defaults ClientLimits, source LimitStore, now func() time.Time) *limiter {
 	if now == nil {
 		now = time.Now
 	}
@@ -103,6 +99,14 @@ func (l *limiter) state(client string) *clientState {
 	return st
 }
 
+// forget drops what the limiter knows of client, so that its limits are
+// read again at its next request: an admin's change applies at once.
+func (l *limiter) forget(client string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.clients, client)
+}
+
 // refresh reloads the client's limits when they are stale. A failed lookup
 // keeps the limits already known (or the defaults): a store hiccup must not
 // lock every client out.
@@ -115,7 +119,7 @@ func (l *limiter) refresh(ctx context.Context, client string, st *clientState, n
 	}
 	lim, known := l.defaults, false
 	if l.source != nil {
-		if got, ok, err := l.source(ctx, client); err == nil {
+		if got, ok, err := l.source.ClientLimits(ctx, client); err == nil {
 			if ok {
 				lim = got
 			}

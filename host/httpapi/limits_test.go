@@ -67,15 +67,7 @@ func TestLimiterConcurrency(t *testing.T) {
 func TestLimiterSource(t *testing.T) {
 	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
 	own := ClientLimits{Rate: 1, Burst: 1}
-	var lookups int
-	var failing bool
-	src := func(_ context.Context, client string) (ClientLimits, bool, error) {
-		lookups++
-		if failing {
-			return ClientLimits{}, false, errors.New("store down")
-		}
-		return own, client == "strict", nil
-	}
+	src := &countingStore{own: own, client: "strict"}
 	l := newLimiter(ClientLimits{Rate: 1000, Burst: 1000}, src, clock.now)
 	tests := []struct {
 		name    string
@@ -98,11 +90,11 @@ func TestLimiterSource(t *testing.T) {
 			}
 		})
 	}
-	if lookups != 2 {
-		t.Errorf("%d lookups, want 2 (one per client, then cached)", lookups)
+	if src.lookups != 2 {
+		t.Errorf("%d lookups, want 2 (one per client, then cached)", src.lookups)
 	}
 	t.Run("store failure keeps known limits", func(t *testing.T) {
-		failing = true
+		src.failing = true
 		clock.advance(limitRefresh)
 		if _, d := l.acquire(context.Background(), "strict"); d != nil {
 			t.Fatalf("one token refilled, still refused: %+v", d)
@@ -111,6 +103,42 @@ func TestLimiterSource(t *testing.T) {
 			t.Fatal("the client's own limit was dropped when the store failed")
 		}
 	})
+}
+
+// countingStore serves one client's own limits and counts lookups.
+type countingStore struct {
+	MemoryLimits
+	own     ClientLimits
+	client  string
+	lookups int
+	failing bool
+}
+
+func (s *countingStore) ClientLimits(_ context.Context, id string) (ClientLimits, bool, error) {
+	s.lookups++
+	if s.failing {
+		return ClientLimits{}, false, errors.New("store down")
+	}
+	return s.own, id == s.client, nil
+}
+
+func TestLimiterForget(t *testing.T) {
+	store := &MemoryLimits{}
+	l := newLimiter(ClientLimits{Rate: 1000, Burst: 1000}, store, nil)
+	ctx := context.Background()
+	if _, d := l.acquire(ctx, "c"); d != nil {
+		t.Fatal(d)
+	}
+	store.SetClientLimits(ctx, "c", ClientLimits{Concurrency: 1})
+	l.forget("c")
+	release, d := l.acquire(ctx, "c")
+	if d != nil {
+		t.Fatal(d)
+	}
+	defer release()
+	if _, d := l.acquire(ctx, "c"); d == nil || d.kind != KindConcurrencyLimit {
+		t.Fatalf("new limit not applied: %+v", d)
+	}
 }
 
 func TestRetryAfterSeconds(t *testing.T) {

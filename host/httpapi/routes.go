@@ -54,12 +54,13 @@ func (s *Server) routes() http.Handler {
 }
 
 // adminRoutes mounts the admin API and, behind the same authentication, the
-// audit log and the clients' webhook secrets.
+// audit log, the clients' limits and their webhook secrets.
 func (s *Server) adminRoutes(r chi.Router) {
 	s.cfg.Admin.Routes(r)
 	r.Group(func(r chi.Router) {
 		r.Use(s.cfg.Admin.Authenticate)
 		audithttp.Routes(r, s.rt.Audit())
+		s.limitRoutes(r)
 		if s.cfg.Runs != nil {
 			r.Get("/webhook-secrets/{client_id}", s.webhookSecret)
 		}

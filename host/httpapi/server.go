@@ -53,11 +53,12 @@ type Config struct {
 	Version string
 	// MaxBody bounds a request body; DefaultMaxBody if zero.
 	MaxBody int64
-	// Limits are every client's limits unless LimitsFor says otherwise;
-	// DefaultClientLimits if zero.
+	// Limits are every client's limits unless LimitStore holds the client's
+	// own; DefaultClientLimits if zero.
 	Limits ClientLimits
-	// LimitsFor returns a client's own limits, set by an admin; may be nil.
-	LimitsFor LimitSource
+	// LimitStore keeps the limits an admin sets per client
+	// (/admin/api/v1/limits/{client_id}); a MemoryLimits if nil.
+	LimitStore LimitStore
 	// Timeouts of the HTTP server; see DefaultTimeouts.
 	Timeouts Timeouts
 }
@@ -108,7 +109,7 @@ func New(cfg Config) (*Server, error) {
 		verifier: cfg.Auth.Verifier(),
 		log:      cfg.Logger,
 		metrics:  cfg.Metrics,
-		limiter:  newLimiter(cfg.Limits, cfg.LimitsFor, nil),
+		limiter:  newLimiter(cfg.Limits, cfg.LimitStore, nil),
 	}
 	s.invoker = s.metrics.Invoker(cfg.Runtime)
 	s.metrics.registerPools(cfg.Runtime)
@@ -128,6 +129,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxBody <= 0 {
 		c.MaxBody = DefaultMaxBody
+	}
+	if c.LimitStore == nil {
+		c.LimitStore = &MemoryLimits{}
 	}
 	if c.Limits == (ClientLimits{}) {
 		c.Limits = DefaultClientLimits

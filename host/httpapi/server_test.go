@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -74,14 +73,12 @@ func TestChallenges(t *testing.T) {
 }
 
 func TestRateLimitPerClient(t *testing.T) {
-	var strict string
-	f := newFixture(t, options{config: func(c *Config) {
-		c.LimitsFor = func(_ context.Context, id string) (ClientLimits, bool, error) {
-			return ClientLimits{Rate: 0.01, Burst: 1}, id == strict, nil
-		}
-	}})
+	f := newFixture(t, options{})
 	strict, tok := f.token("echo:call")
 	_, relaxed := f.token("echo:call")
+	if r := f.admin(http.MethodPut, "/admin/api/v1/limits/"+strict, `{"rate":0.01,"burst":1}`); r.StatusCode != 200 {
+		t.Fatalf("set limits: %d %s", r.StatusCode, r.body)
+	}
 	if r := f.call(http.MethodPost, "/v1/actions/echo/echo", tok, `{"message":"1"}`); r.StatusCode != 200 {
 		t.Fatalf("first call: %d %s", r.StatusCode, r.body)
 	}

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/adminapi"
+	"github.com/secure-agent/saa/host/auth"
+	"github.com/secure-agent/saa/host/egress"
+	"github.com/secure-agent/saa/host/httpapi"
+	"github.com/secure-agent/saa/host/runs"
+)
+
+// defaultAddr is SAA_ADDR's default.
+const defaultAddr = "127.0.0.1:8080"
+
+// logFlush is how often buffered log lines are written out at the latest.
+const logFlush = 200 * time.Millisecond
+
+// serveConfig is `saa serve`'s configuration: DESIGN.md's environment, then
+// flags, which win. Secrets (keys, passwords) come only from the
+// environment: a command line is visible to every local user.
+type serveConfig struct {
+	addr   string
+	host   host.Config
+	auth   auth.Config
+	getenv func(string) string
+}
+
+// loadServeConfig reads the environment, then the flags.
+func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
+	c := serveConfig{addr: defaultAddr, auth: auth.DefaultConfig(), getenv: getenv}
+	if v := getenv("SAA_ADDR"); v != "" {
+		c.addr = v
+	}
+	var err error
+	if c.host, err = host.DefaultConfig().FromEnv(getenv); err != nil {
+		return c, err
+	}
+	c.auth.ApplyEnv(getenv)
+
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", c.addr, "listen address (SAA_ADDR)")
+	publicURL := fs.String("public-url", getenv("SAA_PUBLIC_URL"), "base URL, token iss and aud (SAA_PUBLIC_URL; default http:// + addr)")
+	fs.StringVar(&c.host.DataDir, "data-dir", c.host.DataDir, "data directory (SAA_DATA_DIR)")
+	fs.StringVar(&c.host.PluginsDir, "plugins-dir", c.host.PluginsDir, "manifests loaded at start (SAA_PLUGINS_DIR)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("serve takes no arguments, got %q", fs.Arg(0))
+	}
+	c.auth.PublicURL = "http://" + c.addr
+	if *publicURL != "" {
+		c.auth.PublicURL = *publicURL
+	}
+	c.auth.DataDir = c.host.DataDir
+	if c.host.Production {
+		c.auth.Environment = auth.EnvProduction
+	}
+	return c, nil
+}
+
+// runServe runs the server until ctx ends (SIGINT or SIGTERM), then drains
+// in-flight calls and runs and exits.
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cfg, err := loadServeConfig(args, os.Getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		return fail(stderr, err)
+	}
+	// Logs are written in batches (logFlush): one write per access-log line
+	// would cost more than many handlers.
+	logOut := httpapi.NewLogWriter(stderr, logFlush)
+	err = serve(ctx, cfg, slog.New(slog.NewJSONHandler(logOut, nil)), stdout)
+	logOut.Close()
+	if err != nil {
+		return fail(stderr, err)
+	}
+	return 0
+}
+
+// serve assembles every part on the runtime's one database and serves
+// until ctx ends.
+func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Writer) (err error) {
+	metrics := httpapi.NewMetrics()
+	cfg.host.Logger = log.With("component", "runtime")
+	cfg.host.OnEgress = metrics.ObserveEgress
+	rt, err := host.New(ctx, cfg.host)
+	if err != nil {
+		return err
+	}
+	defer rt.Close(context.WithoutCancel(ctx))
+
+	authSrv, password, err := startAuth(ctx, cfg, rt, log)
+	if err != nil {
+		return err
+	}
+	admin, err := adminapi.FromServer(authSrv, log)
+	if err != nil {
+		return err
+	}
+	mgr, idem, err := startRuns(ctx, cfg, rt, metrics, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// After the HTTP drain: runs in flight get the same time to finish;
+		// queued ones stay queued for the next start.
+		drain, cancel := context.WithTimeout(context.WithoutCancel(ctx), httpapi.DefaultDrainTimeout)
+		defer cancel()
+		err = errors.Join(err, mgr.Shutdown(drain))
+	}()
+	srv, err := httpapi.New(httpapi.Config{
+		Runtime: rt, Auth: authSrv, Admin: admin, Runs: mgr, Idempotency: idem,
+		Metrics: metrics, Logger: log.With("component", "http"), PublicURL: cfg.auth.PublicURL,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	httpapi.PrintWelcome(stdout, rt, cfg.auth.PublicURL, password)
+	log.Info("serving", "addr", ln.Addr().String(), "public_url", cfg.auth.PublicURL, "plugins", len(rt.Plugins()))
+	return srv.Serve(ctx, ln)
+}
+
+// startAuth builds the authorization server on the runtime's database and
+// creates the admin user on first start, returning its password if it was
+// generated.
+func startAuth(ctx context.Context, cfg serveConfig, rt *host.Runtime, log *slog.Logger) (*auth.Server, string, error) {
+	cfg.auth.Store = rt.DB().Auth()
+	cfg.auth.Logger = log
+	s, err := auth.New(cfg.auth)
+	if err != nil {
+		return nil, "", err
+	}
+	s.SetScopes(actionScopes(rt))
+	password, err := s.EnsureAdmin(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	return s, password, nil
+}
+
+// startRuns starts the run manager: runs left by a previous process are
+// finished or marked failed now, and callbacks go out through an egress
+// guard of their own, under the operator's SAA_EGRESS_ALLOW_CIDRS.
+func startRuns(ctx context.Context, cfg serveConfig, rt *host.Runtime, metrics *httpapi.Metrics, log *slog.Logger) (*runs.Manager, *runs.Idempotency, error) {
+	key, err := runs.LoadWebhookKey(cfg.host.DataDir, cfg.getenv, cfg.host.Production)
+	if err != nil {
+		return nil, nil, err
+	}
+	guard := egress.New(egress.Config{AllowCIDRs: cfg.host.EgressAllowCIDRs, OnRequest: metrics.ObserveEgress})
+	db := rt.DB()
+	idem := runs.NewIdempotency(db.Idempotency())
+	mgr, err := runs.New(runs.Config{
+		Store: db.Runs(), Invoker: metrics.Invoker(rt), Idempotency: idem,
+		Sender: httpapi.NewCallbackSender(guard), WebhookKey: key, Logger: log,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	// The manager outlives ctx: serve shuts it down after the HTTP drain.
+	if err := mgr.Start(context.WithoutCancel(ctx)); err != nil {
+		return nil, nil, err
+	}
+	return mgr, idem, nil
+}
+
+// actionScopes lists every scope the loaded actions require, for the
+// authorization server's metadata.
+func actionScopes(rt *host.Runtime) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, m := range rt.Plugins() {
+		for _, a := range m.Actions {
+			for _, s := range m.NamespacedScopes(a) {
+				if !seen[s] {
+					seen[s] = true
+					out = append(out, s)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// runHealthcheck is `saa healthcheck`, for container HEALTHCHECKs (the image
+// has no shell or curl): it GETs /readyz on SAA_ADDR and exits 0 if ready.
+func runHealthcheck(ctx context.Context, _ []string, stdout, stderr io.Writer) int {
+	addr := os.Getenv("SAA_ADDR")
+	if addr == "" {
+		addr = defaultAddr
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fail(stderr, fmt.Errorf("SAA_ADDR: %w", err))
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/readyz", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fail(stderr, fmt.Errorf("not ready: %s", resp.Status))
+	}
+	fmt.Fprintln(stdout, "ready")
+	return 0
+}
