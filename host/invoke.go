@@ -30,24 +30,46 @@ func (rt *Runtime) Invoke(ctx context.Context, p Principal, pluginName, action s
 	return out, err
 }
 
+// Check runs Invoke's checks without running the plugin: the action exists,
+// p holds its scopes, and input matches its schema. An asynchronous run uses
+// it to refuse at once what would fail anyway.
+func (rt *Runtime) Check(p Principal, pluginName, action string, input []byte) error {
+	pl, ok := rt.acquire(pluginName)
+	if !ok {
+		return fmt.Errorf("%w: %s.%s", ErrNotFound, pluginName, action)
+	}
+	defer pl.inflight.Done()
+	_, err := rt.check(pl, p, action, input)
+	return err
+}
+
+// check is Check on an acquired plugin version.
+func (rt *Runtime) check(pl *plugin, p Principal, action string, input []byte) (manifests.Action, error) {
+	act, ok := pl.manifest.Action(action)
+	if !ok {
+		return act, fmt.Errorf("%w: %s.%s", ErrNotFound, pl.manifest.Name, action)
+	}
+	if missing := missingScopes(p, pl.manifest.NamespacedScopes(act)); len(missing) > 0 {
+		return act, &ScopeError{Missing: missing}
+	}
+	if int64(len(input)) > rt.cfg.MaxInput {
+		return act, fmt.Errorf("%w: %d bytes exceeds the %d-byte limit", ErrInvalidInput, len(input), rt.cfg.MaxInput)
+	}
+	if err := validateJSON(pl.manifest, act.Name, input, true); err != nil {
+		return act, fmt.Errorf("%w: %v", ErrInvalidInput, err)
+	}
+	return act, nil
+}
+
 func (rt *Runtime) invoke(ctx context.Context, p Principal, pluginName, action string, input []byte) ([]byte, *egress.Session, error) {
 	pl, ok := rt.acquire(pluginName)
 	if !ok {
 		return nil, nil, fmt.Errorf("%w: %s.%s", ErrNotFound, pluginName, action)
 	}
 	defer pl.inflight.Done()
-	act, ok := pl.manifest.Action(action)
-	if !ok {
-		return nil, nil, fmt.Errorf("%w: %s.%s", ErrNotFound, pluginName, action)
-	}
-	if missing := missingScopes(p, pl.manifest.NamespacedScopes(act)); len(missing) > 0 {
-		return nil, nil, &ScopeError{Missing: missing}
-	}
-	if int64(len(input)) > rt.cfg.MaxInput {
-		return nil, nil, fmt.Errorf("%w: %d bytes exceeds the %d-byte limit", ErrInvalidInput, len(input), rt.cfg.MaxInput)
-	}
-	if err := validateJSON(pl.manifest, act.Name, input, true); err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrInvalidInput, err)
+	act, err := rt.check(pl, p, action, input)
+	if err != nil {
+		return nil, nil, err
 	}
 
 	sess := rt.guard.Session(pl.policy, rt.secrets)
@@ -67,18 +89,6 @@ func (rt *Runtime) invoke(ctx context.Context, p Principal, pluginName, action s
 		return nil, sess, fmt.Errorf("plugin/%s: %w: %v", pl.manifest.Name, ErrInvalidOutput, sess.RedactString(err.Error()))
 	}
 	return out, sess, nil
-}
-
-func (rt *Runtime) lookup(pluginName, action string) (*plugin, manifests.Action, error) {
-	pl, ok := rt.plugin(pluginName)
-	if !ok {
-		return nil, manifests.Action{}, fmt.Errorf("%w: %s.%s", ErrNotFound, pluginName, action)
-	}
-	act, ok := pl.manifest.Action(action)
-	if !ok {
-		return nil, manifests.Action{}, fmt.Errorf("%w: %s.%s", ErrNotFound, pluginName, action)
-	}
-	return pl, act, nil
 }
 
 func missingScopes(p Principal, required []string) []string {

@@ -285,8 +285,12 @@ func (rt *Runtime) Close(ctx context.Context) error {
 // RequiredScopes returns the namespaced scopes plugin.action requires, or nil
 // if there is no such action.
 func (rt *Runtime) RequiredScopes(pluginName, action string) []string {
-	pl, act, err := rt.lookup(pluginName, action)
-	if err != nil {
+	pl, ok := rt.plugin(pluginName)
+	if !ok {
+		return nil
+	}
+	act, ok := pl.manifest.Action(action)
+	if !ok {
 		return nil
 	}
 	return pl.manifest.NamespacedScopes(act)

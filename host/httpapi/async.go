@@ -43,23 +43,12 @@ func (s *Server) invokeAsync(w http.ResponseWriter, r *http.Request, inv invocat
 	writeJSON(w, http.StatusAccepted, runs.ViewOf(run))
 }
 
-// precheck refuses at once what would make a run fail at its first step:
-// an unknown action (404) or a token without its scopes (403). Input is
-// checked when the run executes.
+// precheck refuses at once what would make a run fail at its first steps:
+// an unknown action (404), a token without its scopes (403) or an input the
+// action's schema refuses (422).
 func (s *Server) precheck(w http.ResponseWriter, inv invocation) bool {
-	required := s.rt.RequiredScopes(inv.plugin, inv.action)
-	if required == nil {
-		problem.Write(w, http.StatusNotFound, problem.KindNotFound, "no such action")
-		return false
-	}
-	var missing []string
-	for _, sc := range required {
-		if !inv.principal.HasScope(sc) {
-			missing = append(missing, sc)
-		}
-	}
-	if len(missing) > 0 {
-		s.verifier.Forbid(w, missing...)
+	if err := s.rt.Check(inv.principal, inv.plugin, inv.action, inv.input); err != nil {
+		s.writeInvokeError(w, err)
 		return false
 	}
 	return true
