@@ -126,6 +126,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	srv, err := httpapi.New(httpapi.Config{
 		Runtime: rt, Auth: authSrv, Admin: admin, Runs: mgr, Idempotency: idem,
 		Metrics: metrics, Logger: log.With("component", "http"), PublicURL: cfg.auth.PublicURL,
+		LimitStore: httpapi.StoredLimits{Docs: rt.DB().ClientLimits()},
 	})
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 
@@ -165,4 +166,45 @@ func (s *Server) knownClient(w http.ResponseWriter, r *http.Request) (string, bo
 func (s *Server) internal(w http.ResponseWriter, r *http.Request, what string, err error) {
 	s.log.ErrorContext(r.Context(), what, logRequestID, requestID(r.Context()), logError, err.Error())
 	problem.Write(w, http.StatusInternalServerError, problem.KindInternal, "internal error")
+}
+
+// DocumentStore keeps one JSON document per client, such as
+// store.ClientLimits.
+type DocumentStore interface {
+	Get(ctx context.Context, clientID string) (doc []byte, ok bool, err error)
+	Put(ctx context.Context, clientID string, doc []byte) error
+	Delete(ctx context.Context, clientID string) error
+}
+
+// StoredLimits is a LimitStore on a DocumentStore, so that limits survive
+// a restart.
+type StoredLimits struct{ Docs DocumentStore }
+
+var _ LimitStore = StoredLimits{}
+
+// ClientLimits implements LimitStore.
+func (s StoredLimits) ClientLimits(ctx context.Context, id string) (ClientLimits, bool, error) {
+	doc, ok, err := s.Docs.Get(ctx, id)
+	if err != nil || !ok {
+		return ClientLimits{}, false, err
+	}
+	var lim ClientLimits
+	if err := json.Unmarshal(doc, &lim); err != nil {
+		return ClientLimits{}, false, fmt.Errorf("decode limits of %s: %w", id, err)
+	}
+	return lim, true, nil
+}
+
+// SetClientLimits implements LimitStore.
+func (s StoredLimits) SetClientLimits(ctx context.Context, id string, lim ClientLimits) error {
+	doc, err := json.Marshal(lim)
+	if err != nil {
+		return err
+	}
+	return s.Docs.Put(ctx, id, doc)
+}
+
+// DeleteClientLimits implements LimitStore.
+func (s StoredLimits) DeleteClientLimits(ctx context.Context, id string) error {
+	return s.Docs.Delete(ctx, id)
 }
