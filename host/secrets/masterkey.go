@@ -27,17 +27,25 @@ var ErrMasterKey = errors.New("invalid master key")
 // requires SAA_MASTER_KEY: a key generated next to the data it protects
 // protects nothing against a copy of the data dir.
 func LoadMasterKey(dataDir string, getenv func(string) string, production bool) ([]byte, error) {
-	if v := strings.TrimSpace(getenv(MasterKeyEnv)); v != "" {
+	return LoadKey(dataDir, masterKeyFile, MasterKeyEnv, getenv, production)
+}
+
+// LoadKey returns a 32-byte server key the way LoadMasterKey does, from the
+// environment variable env or the data dir's file: the one careful
+// implementation for every key SAA generates (the master key, the webhook
+// key). Errors wrap ErrMasterKey and never quote the key.
+func LoadKey(dataDir, file, env string, getenv func(string) string, production bool) ([]byte, error) {
+	if v := strings.TrimSpace(getenv(env)); v != "" {
 		key, err := parseMasterKey(v)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", MasterKeyEnv, err)
+			return nil, fmt.Errorf("%s: %w", env, err)
 		}
 		return key, nil
 	}
 	if production {
-		return nil, fmt.Errorf("%s is required in production: %w", MasterKeyEnv, ErrMasterKey)
+		return nil, fmt.Errorf("%s is required in production: %w", env, ErrMasterKey)
 	}
-	return loadOrCreateKeyFile(filepath.Join(dataDir, masterKeyFile))
+	return loadOrCreateKeyFile(filepath.Join(dataDir, file))
 }
 
 // parseMasterKey decodes base64 (standard or URL alphabet, padded or not)
@@ -73,18 +81,18 @@ func loadOrCreateKeyFile(path string) ([]byte, error) {
 func readKeyFile(path string) ([]byte, error) {
 	info, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("read master key: %w", err)
+		return nil, fmt.Errorf("read key: %w", err)
 	}
 	if perm := info.Mode().Perm(); perm&0o077 != 0 {
-		return nil, fmt.Errorf("master key %s has mode %04o, want 0600: %w", path, perm, ErrMasterKey)
+		return nil, fmt.Errorf("key %s has mode %04o, want 0600: %w", path, perm, ErrMasterKey)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read master key: %w", err)
+		return nil, fmt.Errorf("read key: %w", err)
 	}
 	key, err := parseMasterKey(strings.TrimSpace(string(b)))
 	if err != nil {
-		return nil, fmt.Errorf("master key %s: %w", path, err)
+		return nil, fmt.Errorf("key %s: %w", path, err)
 	}
 	return key, nil
 }
@@ -100,11 +108,11 @@ func createKeyFile(path string) error {
 	}
 	key := make([]byte, MasterKeySize)
 	if _, err := rand.Read(key); err != nil {
-		return fmt.Errorf("generate master key: %w", err)
+		return fmt.Errorf("generate key: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, ".master.key-*") // O_EXCL, mode 0600
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+"-*") // O_EXCL, mode 0600
 	if err != nil {
-		return fmt.Errorf("create master key: %w", err)
+		return fmt.Errorf("create key: %w", err)
 	}
 	defer os.Remove(tmp.Name())
 	_, err = tmp.WriteString(base64.StdEncoding.EncodeToString(key) + "\n")
@@ -115,10 +123,10 @@ func createKeyFile(path string) error {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("write master key: %w", err)
+		return fmt.Errorf("write key: %w", err)
 	}
 	if err := os.Link(tmp.Name(), path); err != nil {
-		return fmt.Errorf("create master key: %w", err)
+		return fmt.Errorf("create key: %w", err)
 	}
 	return nil
 }
