@@ -3,7 +3,8 @@
 // pre-instantiated instances in a pool, and runs one export per call under
 // the module's limits.
 //
-// What it guarantees, and what the tests under testdata/hostile prove:
+// What it guarantees, and what host/hostile_test.go proves with the plugins
+// under testdata/hostile:
 //   - a guest gets WASI with a real clock and crypto/rand and nothing else: no
 //     preopened directories, no environment, no arguments, no sockets;
 //   - Extism's built-in http_request is left with an empty allow-list, so it
