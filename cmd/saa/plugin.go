@@ -26,6 +26,14 @@ func runPlugin(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return runPluginBuild(ctx, args[1:], stdout, stderr)
 	case "inspect":
 		return runPluginInspect(args[1:], stdout, stderr)
+	case "pack":
+		return runPluginPack(ctx, args[1:], stdout, stderr)
+	case "keygen":
+		return runPluginKeygen(ctx, args[1:], stdout, stderr)
+	case "sign":
+		return runPluginSign(ctx, args[1:], stdout, stderr)
+	case "publish":
+		return runPluginPublish(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "saa plugin: unknown command %q\n", args[0])
 	return 2

@@ -1,8 +1,12 @@
 // Package adminapi is SAA's admin HTTP API, mounted under /admin/api/v1: the
-// management of OAuth clients (and, later, plugins, secrets and the audit
-// log). Every route requires an admin identity: HTTP Basic as an admin user,
-// or a bearer access token granted the scope "admin". Users with the viewer
-// role may only read.
+// management of OAuth clients, published plugins and their review
+// (host/registry), plugin secrets and trusted publisher keys. Every route
+// requires an admin identity: HTTP Basic as an admin user, or a bearer
+// access token granted the scope "admin". Users with the viewer role may
+// only read. The one exception is POST /plugins, which also admits a bearer
+// token granted "plugins:publish" (a publisher, who may submit bundles and
+// nothing else). Every state-changing request is recorded in the audit log
+// with the identity's name (see RecordChanges).
 //
 // Handlers are thin: they decode the request, call the host/auth services
 // that the CLI and other paths share, and encode the result. This package
@@ -19,8 +23,10 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/secure-agent/saa/host/audit"
 	"github.com/secure-agent/saa/host/auth"
 	"github.com/secure-agent/saa/host/problem"
+	"github.com/secure-agent/saa/host/registry"
 )
 
 // Prefix is where Routes expects to be mounted.
@@ -41,6 +47,12 @@ type Config struct {
 	Clients  *auth.Clients
 	Users    *auth.Users
 	Verifier *auth.Verifier
+	// Audit records every state-changing request; nil records nothing.
+	Audit *audit.Log
+	// Registry serves the /plugins and /publishers routes; nil leaves them out.
+	Registry *registry.Registry
+	// Secrets serves the /secrets routes; nil leaves them out.
+	Secrets *registry.Secrets
 	// Logger receives the component's logs; slog.Default() if nil.
 	Logger *slog.Logger
 }
@@ -50,6 +62,9 @@ type API struct {
 	clients  *auth.Clients
 	users    *auth.Users
 	verifier *auth.Verifier
+	audit    *audit.Log
+	registry *registry.Registry
+	secrets  *registry.Secrets
 	log      *slog.Logger
 }
 
@@ -61,7 +76,11 @@ func New(cfg Config) (*API, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &API{clients: cfg.Clients, users: cfg.Users, verifier: cfg.Verifier, log: cfg.Logger.With("component", "adminapi")}, nil
+	return &API{
+		clients: cfg.Clients, users: cfg.Users, verifier: cfg.Verifier,
+		audit: cfg.Audit, registry: cfg.Registry, secrets: cfg.Secrets,
+		log: cfg.Logger.With("component", "adminapi"),
+	}, nil
 }
 
 // FromServer returns the API over an authorization server's services.
@@ -69,12 +88,26 @@ func FromServer(s *auth.Server, log *slog.Logger) (*API, error) {
 	return New(Config{Clients: s.Clients(), Users: s.Users(), Verifier: s.Verifier(), Logger: log})
 }
 
-// Routes mounts the endpoints, all behind Authenticate, on r, which is
-// mounted at Prefix: r.Route(adminapi.Prefix, api.Routes).
+// Routes mounts the endpoints on r, which is mounted at Prefix:
+// r.Route(adminapi.Prefix, api.Routes). POST /plugins is behind
+// AuthenticatePublisher, every other route behind Authenticate; all behind
+// RecordChanges.
 func (a *API) Routes(r chi.Router) {
+	if a.registry != nil {
+		r.Group(func(r chi.Router) {
+			r.Use(a.AuthenticatePublisher, a.RecordChanges)
+			r.Post("/plugins", a.submitPlugin)
+		})
+	}
 	r.Group(func(r chi.Router) {
-		r.Use(a.Authenticate)
+		r.Use(a.Authenticate, a.RecordChanges)
 		r.Route("/clients", a.clientRoutes)
+		if a.registry != nil {
+			a.pluginRoutes(r)
+		}
+		if a.secrets != nil {
+			a.secretRoutes(r)
+		}
 	})
 }
 
