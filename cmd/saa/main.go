@@ -19,6 +19,8 @@ commands:
                                  run an action in-process and print its output
   plugin build <dir>             build a plugin's wasm and print its sha256
   plugin inspect <manifest>      show what a plugin declares it may do
+  plugin pack|keygen|sign|publish
+                                 make, sign and upload a plugin bundle
   client create --name N --scopes a,b
                                  create an OAuth client on a running server
   token --client-id ID --client-secret S --scopes a,b

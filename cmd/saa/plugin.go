@@ -18,7 +18,7 @@ import (
 // runPlugin dispatches the plugin author tools.
 func runPlugin(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: saa plugin build|inspect ...")
+		fmt.Fprintln(stderr, "usage: saa plugin build|inspect|pack|keygen|sign|publish ...")
 		return 2
 	}
 	switch args[0] {

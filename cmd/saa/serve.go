@@ -17,6 +17,7 @@ import (
 	"github.com/secure-agent/saa/host/auth"
 	"github.com/secure-agent/saa/host/egress"
 	"github.com/secure-agent/saa/host/httpapi"
+	"github.com/secure-agent/saa/host/registry"
 	"github.com/secure-agent/saa/host/runs"
 )
 
@@ -108,7 +109,14 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return err
 	}
-	admin, err := adminapi.FromServer(authSrv, log)
+	reg, secs, err := startRegistry(ctx, rt, log)
+	if err != nil {
+		return err
+	}
+	admin, err := adminapi.New(adminapi.Config{
+		Clients: authSrv.Clients(), Users: authSrv.Users(), Verifier: authSrv.Verifier(),
+		Audit: rt.Audit(), Registry: reg, Secrets: secs, Logger: log,
+	})
 	if err != nil {
 		return err
 	}
@@ -138,6 +146,30 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	httpapi.PrintWelcome(stdout, rt, cfg.auth.PublicURL, password)
 	log.Info("serving", "addr", ln.Addr().String(), "public_url", cfg.auth.PublicURL, "plugins", len(rt.Plugins()))
 	return srv.Serve(ctx, ln)
+}
+
+// startRegistry opens the registry of published plugins and installs every
+// enabled plugin's active version. Published plugins never shadow the
+// trusted local ones loaded from the plugins dir.
+func startRegistry(ctx context.Context, rt *host.Runtime, log *slog.Logger) (*registry.Registry, *registry.Secrets, error) {
+	var local []string
+	for _, m := range rt.Plugins() {
+		local = append(local, m.Name)
+	}
+	reg, err := registry.New(registry.Config{
+		Store: rt.DB().Registry(), Runtime: rt, LocalNames: func() []string { return local },
+		Audit: rt.Audit(), Logger: log.With("component", "registry"),
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := reg.Restore(ctx); err != nil {
+		return nil, nil, fmt.Errorf("restore published plugins: %w", err)
+	}
+	secs, err := registry.NewSecrets(registry.SecretsConfig{
+		Store: rt.Secrets(), Plugins: rt.Plugins, Registry: reg, Audit: rt.Audit(), Logger: log,
+	})
+	return reg, secs, err
 }
 
 // startAuth builds the authorization server on the runtime's database and

@@ -58,7 +58,7 @@ func (s *Server) routes() http.Handler {
 func (s *Server) adminRoutes(r chi.Router) {
 	s.cfg.Admin.Routes(r)
 	r.Group(func(r chi.Router) {
-		r.Use(s.cfg.Admin.Authenticate)
+		r.Use(s.cfg.Admin.Authenticate, s.cfg.Admin.RecordChanges)
 		audithttp.Routes(r, s.rt.Audit())
 		s.limitRoutes(r)
 		if s.cfg.Runs != nil {
