@@ -12,6 +12,7 @@ import (
 	"os"
 	"time"
 
+	adminui "github.com/secure-agent/saa/admin-ui"
 	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/adminapi"
 	"github.com/secure-agent/saa/host/auth"
@@ -131,7 +132,15 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		defer cancel()
 		err = errors.Join(err, mgr.Shutdown(drain))
 	}()
+	ui, err := adminui.New(adminui.Config{
+		Clients: authSrv.Clients(), Users: authSrv.Users(), Runtime: rt,
+		Registry: reg, Secrets: secs, PublicURL: cfg.auth.PublicURL, Logger: log.With("component", "admin-ui"),
+	})
+	if err != nil {
+		return err
+	}
 	srv, err := httpapi.New(httpapi.Config{
+		AdminUI: ui.Handler(),
 		Runtime: rt, Auth: authSrv, Admin: admin, Runs: mgr, Idempotency: idem,
 		Metrics: metrics, Logger: log.With("component", "http"), PublicURL: cfg.auth.PublicURL,
 		LimitStore: httpapi.StoredLimits{Docs: rt.DB().ClientLimits()},
