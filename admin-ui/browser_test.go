@@ -11,10 +11,9 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
-)
 
-// chromiumPath is where Debian's chromium package installs the browser.
-const chromiumPath = "/usr/bin/chromium"
+	"github.com/secure-agent/saa/admin-ui/uitest"
+)
 
 // screenshotDir is where the browser test saves the main pages, for people
 // to look at (gitignored).
@@ -30,46 +29,10 @@ type browser struct {
 	url string // the server's base URL
 }
 
-// newBrowser starts Chromium with a fresh profile. Without Chromium the
-// test is skipped, unless CI is set: CI installs it, so there it fails.
+// newBrowser starts Chromium with a fresh profile (see uitest.Chromium).
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing and CI is set: CI must install Debian's chromium (apt-get install chromium)", chromiumPath)
-		}
-		t.Skipf("skipping the browser test: %s is missing (apt-get install chromium); with CI set this fails instead", chromiumPath)
-	}
-	profile, err := os.MkdirTemp("", "saa-adminui-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1280, 900),
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), browserTimeout)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	tab, cancelTab := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() {
-		_ = chromedp.Cancel(tab)
-		cancelTab()
-		cancelAlloc()
-		cancel()
-		_ = os.RemoveAll(profile)
-	})
-	if err := chromedp.Do(tab); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return &browser{t: t, ctx: tab}
+	return &browser{t: t, ctx: uitest.Chromium(t, browserTimeout)}
 }
 
 // do runs steps, failing the test on error.
