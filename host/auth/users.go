@@ -180,3 +180,15 @@ func randomPassword() (string, error) {
 	}
 	return base64.RawURLEncoding.EncodeToString(raw), nil
 }
+
+// List returns every user ordered by name; password hashes are left out.
+func (u *Users) List(ctx context.Context) ([]authstore.User, error) {
+	all, err := u.store.ListUsers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	for i := range all {
+		all[i].PasswordHash = ""
+	}
+	return all, nil
+}

@@ -79,3 +79,22 @@ func TestUserSignInIsThrottled(t *testing.T) {
 		t.Fatalf("after the window: %+v, %v", u, err)
 	}
 }
+
+func TestListUsersLeavesOutHashes(t *testing.T) {
+	users := newTestEnv(t).srv.Users()
+	if err := users.Create(t.Context(), "viewer1", "a long enough password", authstore.RoleViewer); err != nil {
+		t.Fatal(err)
+	}
+	all, err := users.List(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) == 0 {
+		t.Fatal("no users listed")
+	}
+	for _, u := range all {
+		if u.PasswordHash != "" {
+			t.Fatalf("user %s listed with its password hash", u.Name)
+		}
+	}
+}
