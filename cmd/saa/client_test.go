@@ -3,54 +3,16 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"net"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/go-chi/chi/v5"
-
-	"github.com/secure-agent/saa/host/adminapi"
-	"github.com/secure-agent/saa/host/auth"
-	"github.com/secure-agent/saa/host/store"
+	"github.com/secure-agent/saa/host/adminapi/adminapitest"
 )
 
 // startAuthServer serves the OAuth endpoints and the admin API on loopback
 // with admin password pw, and returns the base URL.
 func startAuthServer(t *testing.T, pw string) string {
-	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "saa.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := auth.DefaultConfig()
-	cfg.PublicURL, cfg.DataDir, cfg.Store, cfg.AdminPassword = "http://"+ln.Addr().String(), t.TempDir(), db.Auth(), pw
-	srv, err := auth.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := srv.EnsureAdmin(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	api, err := adminapi.FromServer(srv, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := chi.NewRouter()
-	srv.Routes(r)
-	r.Route(adminapi.Prefix, api.Routes)
-	ts := httptest.NewUnstartedServer(r)
-	ts.Listener.Close()
-	ts.Listener = ln
-	ts.Start()
-	t.Cleanup(ts.Close)
-	return cfg.PublicURL
+	return adminapitest.Start(t, adminapitest.Options{AdminPassword: pw}).URL
 }
 
 func TestClientAndTokenCommands(t *testing.T) {

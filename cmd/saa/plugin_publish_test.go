@@ -2,73 +2,24 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/go-chi/chi/v5"
-
-	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/adminapi"
-	"github.com/secure-agent/saa/host/auth"
+	"github.com/secure-agent/saa/host/adminapi/adminapitest"
 	"github.com/secure-agent/saa/host/plugintest"
 	"github.com/secure-agent/saa/host/registry"
 )
 
-// publishServer is the OAuth endpoints and the admin API with a registry,
-// over a real runtime, on loopback.
-type publishServer struct {
-	url  string
-	auth *auth.Server
-	reg  *registry.Registry
-}
-
-func startPublishServer(t *testing.T) publishServer {
-	t.Helper()
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cfg := host.DefaultConfig()
-	cfg.DataDir, cfg.PluginsDir, cfg.Logger = t.TempDir(), t.TempDir(), quiet
-	rt, err := host.New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rt.Close(context.Background()) })
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	acfg := auth.DefaultConfig()
-	acfg.PublicURL, acfg.DataDir, acfg.Store, acfg.AdminPassword = "http://"+ln.Addr().String(), t.TempDir(), rt.DB().Auth(), "correct horse battery staple"
-	srv, err := auth.New(acfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, err := registry.New(registry.Config{Store: rt.DB().Registry(), Runtime: rt, Audit: rt.Audit(), Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, err := adminapi.New(adminapi.Config{Clients: srv.Clients(), Users: srv.Users(), Verifier: srv.Verifier(), Audit: rt.Audit(), Registry: reg, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := chi.NewRouter()
-	srv.Routes(r)
-	r.Route(adminapi.Prefix, api.Routes)
-	ts := httptest.NewUnstartedServer(r)
-	ts.Listener.Close()
-	ts.Listener = ln
-	ts.Start()
-	t.Cleanup(ts.Close)
-	return publishServer{url: acfg.PublicURL, auth: srv, reg: reg}
+// startPublishServer serves the OAuth endpoints and the admin API with a
+// registry, over a real runtime, on loopback.
+func startPublishServer(t *testing.T) *adminapitest.Server {
+	return adminapitest.Start(t, adminapitest.Options{AdminPassword: "correct horse battery staple"})
 }
 
 // cli runs one saa command and returns its exit code and outputs.
@@ -86,11 +37,11 @@ func TestPublishWorkflow(t *testing.T) {
 	plugin := plugintest.Install(t, plugintest.FirstParty("echo"))
 	work := t.TempDir()
 	bundleFile, keyFile := filepath.Join(work, "echo.tar.gz"), filepath.Join(work, "publisher.key")
-	client, secret, err := srv.auth.Clients().Create(t.Context(), "publisher", []string{adminapi.ScopePublish})
+	client, secret, err := srv.Auth.Clients().Create(t.Context(), "publisher", []string{adminapi.ScopePublish})
 	if err != nil {
 		t.Fatal(err)
 	}
-	publish := []string{"plugin", "publish", bundleFile, "--server", srv.url, "--client-id", client.ID, "--client-secret", secret}
+	publish := []string{"plugin", "publish", bundleFile, "--server", srv.URL, "--client-id", client.ID, "--client-secret", secret}
 
 	if code, out, errOut := cli(t, "plugin", "pack", plugin, "--out", bundleFile); code != 0 || !strings.Contains(out, "echo 1.0.0") {
 		t.Fatalf("pack = %d %q %q", code, out, errOut)
@@ -110,10 +61,10 @@ func TestPublishWorkflow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.reg.RequireSignature(t.Context(), "saa", true, "admin"); err != nil {
+	if err := srv.Registry.RequireSignature(t.Context(), "saa", true, "admin"); err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.reg.TrustKey(t.Context(), "saa", ed25519.PublicKey(pub), "admin"); err != nil {
+	if err := srv.Registry.TrustKey(t.Context(), "saa", ed25519.PublicKey(pub), "admin"); err != nil {
 		t.Fatal(err)
 	}
 

@@ -3,20 +3,15 @@ package adminapi_test
 import (
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/secure-agent/saa/host/adminapi"
+	"github.com/secure-agent/saa/host/adminapi/adminapitest"
 	"github.com/secure-agent/saa/host/auth"
 	"github.com/secure-agent/saa/host/auth/authstore"
-	"github.com/secure-agent/saa/host/store"
 )
 
 const adminPassword = "correct horse battery staple"
@@ -31,37 +26,8 @@ type env struct {
 // newEnv serves the authorization server and the admin API on loopback.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "saa.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := auth.DefaultConfig()
-	cfg.PublicURL, cfg.DataDir, cfg.Store, cfg.AdminPassword = "http://"+ln.Addr().String(), t.TempDir(), db.Auth(), adminPassword
-	srv, err := auth.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := srv.EnsureAdmin(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	api, err := adminapi.FromServer(srv, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := chi.NewRouter()
-	srv.Routes(r)
-	r.Route(adminapi.Prefix, api.Routes)
-	ts := httptest.NewUnstartedServer(r)
-	ts.Listener.Close()
-	ts.Listener = ln
-	ts.Start()
-	t.Cleanup(ts.Close)
-	return &env{t: t, srv: srv, url: cfg.PublicURL, hc: ts.Client()}
+	s := adminapitest.Start(t, adminapitest.Options{AdminPassword: adminPassword})
+	return &env{t: t, srv: s.Auth, url: s.URL, hc: s.Client}
 }
 
 type cred func(*http.Request)

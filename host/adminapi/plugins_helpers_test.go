@@ -7,25 +7,19 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/adminapi"
+	"github.com/secure-agent/saa/host/adminapi/adminapitest"
 	"github.com/secure-agent/saa/host/audit"
-	"github.com/secure-agent/saa/host/auth"
 	"github.com/secure-agent/saa/host/auth/authstore"
 	"github.com/secure-agent/saa/host/bundle"
 	"github.com/secure-agent/saa/host/plugintest"
-	"github.com/secure-agent/saa/host/registry"
 )
 
 // maxTestBundle is the registry's bound in these tests.
@@ -41,54 +35,11 @@ type pluginEnv struct {
 
 func newPluginEnv(t *testing.T) *pluginEnv {
 	t.Helper()
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	dir := plugintest.Install(t, plugintest.FirstParty("echo"))
-	cfg := host.DefaultConfig()
-	cfg.DataDir, cfg.PluginsDir, cfg.Logger = t.TempDir(), t.TempDir(), quiet
-	rt, err := host.New(context.Background(), cfg)
-	if err != nil {
+	s := adminapitest.Start(t, adminapitest.Options{AdminPassword: adminPassword, MaxBundleBytes: maxTestBundle})
+	if err := s.Auth.Users().Create(t.Context(), "viewer", "viewer password", authstore.RoleViewer); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { rt.Close(context.Background()) })
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	acfg := auth.DefaultConfig()
-	acfg.PublicURL, acfg.DataDir, acfg.Store, acfg.AdminPassword = "http://"+ln.Addr().String(), t.TempDir(), rt.DB().Auth(), adminPassword
-	srv, err := auth.New(acfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := srv.EnsureAdmin(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Users().Create(t.Context(), "viewer", "viewer password", authstore.RoleViewer); err != nil {
-		t.Fatal(err)
-	}
-	reg, err := registry.New(registry.Config{Store: rt.DB().Registry(), Runtime: rt, Audit: rt.Audit(), MaxBundleBytes: maxTestBundle, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	secs, err := registry.NewSecrets(registry.SecretsConfig{Store: rt.Secrets(), Plugins: rt.Plugins, Registry: reg, Audit: rt.Audit(), Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, err := adminapi.New(adminapi.Config{
-		Clients: srv.Clients(), Users: srv.Users(), Verifier: srv.Verifier(),
-		Audit: rt.Audit(), Registry: reg, Secrets: secs, Logger: quiet,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := chi.NewRouter()
-	srv.Routes(r)
-	r.Route(adminapi.Prefix, api.Routes)
-	ts := httptest.NewUnstartedServer(r)
-	ts.Listener.Close()
-	ts.Listener = ln
-	ts.Start()
-	t.Cleanup(ts.Close)
 	manifest, err := os.ReadFile(filepath.Join(dir, "echo.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +48,7 @@ func newPluginEnv(t *testing.T) *pluginEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &pluginEnv{env: &env{t: t, srv: srv, url: acfg.PublicURL, hc: ts.Client()}, rt: rt, manifest: manifest, wasm: wasm}
+	return &pluginEnv{env: &env{t: t, srv: s.Auth, url: s.URL, hc: s.Client}, rt: s.Runtime, manifest: manifest, wasm: wasm}
 }
 
 // bundle packs the echo plugin at version, with edits (old, new, ...) to
