@@ -3,7 +3,7 @@ GO      ?= go
 PLUGINS := echo http_fetch github tickets
 NPM_DIRS := host/auth/interop host/httpapi/lint
 
-.PHONY: help build plugins run test test-deps bench bench-http check clean
+.PHONY: help build plugins run test test-deps race bench bench-http check clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -24,6 +24,9 @@ test-deps: ## install the npm packages the interop and lint tests use
 
 test: build test-deps ## run every test
 	$(GO) test -count=1 -timeout 15m ./...
+
+race: build test-deps ## every test under the race detector (slower)
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 bench: build ## Go benchmarks of the runtime and auth, each beside its baseline
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./host/...

@@ -57,6 +57,7 @@ type pool struct {
 	inUse     int
 	refilling bool
 	closed    bool
+	refills   sync.WaitGroup // the background refill, which close waits for
 }
 
 func newPool(create func(context.Context) (*extism.Plugin, error), opts PoolOptions) *pool {
@@ -153,8 +154,10 @@ func (p *pool) refill() {
 		return
 	}
 	p.refilling = true
+	p.refills.Add(1)
 	p.mu.Unlock()
 	go func() {
+		defer p.refills.Done()
 		for {
 			inst, err := p.create(context.Background())
 			p.mu.Lock()
@@ -183,9 +186,14 @@ func (p *pool) stats() PoolStats {
 	return PoolStats{Fresh: len(p.fresh), Idle: len(p.idle), InUse: p.inUse}
 }
 
+// close closes every idle instance once the background refill has stopped,
+// so that no instance is being made while the module's runtime closes.
 func (p *pool) close(ctx context.Context) {
 	p.mu.Lock()
 	p.closed = true
+	p.mu.Unlock()
+	p.refills.Wait()
+	p.mu.Lock()
 	all := p.fresh
 	for _, i := range p.idle {
 		all = append(all, i.p)
