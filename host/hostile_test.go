@@ -152,7 +152,9 @@ func TestHostilePluginsAreContained(t *testing.T) {
 	}{
 		{"spin loop is stopped at its timeout", "spin", map[string]any{}, wantErr(host.ErrTimeout)},
 		{"unbounded memory growth hits the cap", "memgrow", map[string]any{}, wantErr(host.ErrPluginCrashed)},
-		{"deep recursion traps", "recurse", map[string]any{}, wantErr(host.ErrPluginCrashed)},
+		// The guest's stack grows until memory runs out; on a loaded machine
+		// (or under -race) the timeout may come first. Either stops it.
+		{"deep recursion is stopped", "recurse", map[string]any{}, wantErr(host.ErrPluginCrashed, host.ErrTimeout)},
 		{"gigantic output in kernel memory", "bigoutput", map[string]any{"mode": "kernel"}, wantAnyErr},
 		{"gigantic output claimed by a lying length", "bigoutput", map[string]any{"mode": "lie"}, wantAnyErr},
 		{"gigantic output built in guest memory", "bigoutput", map[string]any{"mode": "guest"}, wantAnyErr},
@@ -208,12 +210,16 @@ func TestHostilePluginsAreContained(t *testing.T) {
 	}
 }
 
-func wantErr(want error) func(*testing.T, map[string]any, error) {
+// wantErr wants the call to fail with one of wants.
+func wantErr(wants ...error) func(*testing.T, map[string]any, error) {
 	return func(t *testing.T, out map[string]any, err error) {
 		t.Helper()
-		if !errors.Is(err, want) {
-			t.Fatalf("err = %v (output %v), want %v", err, out, want)
+		for _, w := range wants {
+			if errors.Is(err, w) {
+				return
+			}
 		}
+		t.Fatalf("err = %v (output %v), want one of %v", err, out, wants)
 	}
 }
 
