@@ -49,17 +49,9 @@ func rawEcho(b *testing.B, manifestsDir string, timeout time.Duration) *extism.P
 
 func benchRuntime(b *testing.B, pool wasm.PoolOptions, plugins ...plugintest.Plugin) (*host.Runtime, string) {
 	b.Helper()
-	cfg := host.DefaultConfig()
-	cfg.DataDir = filepath.Join(b.TempDir(), "data")
-	cfg.PluginsDir = plugintest.Install(b, plugins...)
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	cfg.Pool = pool
-	rt, err := host.New(context.Background(), cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { rt.Close(context.Background()) })
-	return rt, cfg.PluginsDir
+	var dir string
+	rt := newRuntimeWith(b, func(c *host.Config) { c.Pool, dir = pool, c.PluginsDir }, plugins...)
+	return rt, dir
 }
 
 func echoInput(size int) []byte {

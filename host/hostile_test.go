@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -91,21 +89,14 @@ func newHostileEnv(t *testing.T) *hostileEnv {
 		p.Replace = replace
 		plugins = append(plugins, p)
 	}
-	cfg := host.DefaultConfig()
-	cfg.DataDir = filepath.Join(t.TempDir(), "data")
-	cfg.PluginsDir = plugintest.Install(t, plugins...)
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	cfg.EgressAllowCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
-	cfg.Resolver = mapResolver{
-		"allowed.test": netip.MustParseAddr("127.0.0.1"),
-		"other.test":   netip.MustParseAddr("127.0.0.1"),
-		"private.test": netip.MustParseAddr("10.0.0.1"),
-	}
-	rt, err := host.New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rt.Close(context.Background()) })
+	rt := newRuntimeWith(t, func(c *host.Config) {
+		c.EgressAllowCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+		c.Resolver = mapResolver{
+			"allowed.test": netip.MustParseAddr("127.0.0.1"),
+			"other.test":   netip.MustParseAddr("127.0.0.1"),
+			"private.test": netip.MustParseAddr("10.0.0.1"),
+		}
+	}, plugins...)
 	env.rt = rt
 	for _, n := range names {
 		if err := rt.Secrets().Put(context.Background(), "hostile_"+n, "token", secretValue); err != nil {
@@ -334,17 +325,7 @@ func rewrite(t *testing.T, path, old, repl string) {
 }
 
 func TestConcurrencyCapQueuesAndGivesUp(t *testing.T) {
-	p := plugintest.Hostile("spin")
-	cfg := host.DefaultConfig()
-	cfg.DataDir = filepath.Join(t.TempDir(), "data")
-	cfg.PluginsDir = plugintest.Install(t, p)
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	cfg.Pool.MaxConcurrency = 1
-	rt, err := host.New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rt.Close(context.Background())
+	rt := newRuntimeWith(t, func(c *host.Config) { c.Pool.MaxConcurrency = 1 }, plugintest.Hostile("spin"))
 	spin := host.Principal{ClientID: "a", Scopes: []string{"hostile_spin:run"}}
 
 	first := make(chan error, 1)

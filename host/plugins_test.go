@@ -4,12 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -31,18 +28,11 @@ func localAPI(t *testing.T, plugin, declared string, handler http.Handler) (*hos
 	p := plugintest.FirstParty(plugin)
 	p.Replace = map[string]string{declared: local}
 
-	cfg := host.DefaultConfig()
-	cfg.DataDir = filepath.Join(t.TempDir(), "data")
-	cfg.PluginsDir = plugintest.Install(t, p)
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	cfg.EgressAllowCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
-	cfg.Resolver = mapResolver{"api.test": netip.MustParseAddr("127.0.0.1")}
-	cfg.PluginConfig = map[string]map[string]string{plugin: {"base_url": local}}
-	rt, err := host.New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rt.Close(context.Background()) })
+	rt := newRuntimeWith(t, func(c *host.Config) {
+		c.EgressAllowCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+		c.Resolver = mapResolver{"api.test": netip.MustParseAddr("127.0.0.1")}
+		c.PluginConfig = map[string]map[string]string{plugin: {"base_url": local}}
+	}, p)
 	return rt, local
 }
 

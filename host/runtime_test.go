@@ -21,10 +21,19 @@ import (
 // newRuntime starts a runtime on a temporary data dir with plugins installed.
 func newRuntime(t testing.TB, plugins ...plugintest.Plugin) *host.Runtime {
 	t.Helper()
+	return newRuntimeWith(t, nil, plugins...)
+}
+
+// newRuntimeWith is newRuntime with edit applied to the configuration first.
+func newRuntimeWith(t testing.TB, edit func(*host.Config), plugins ...plugintest.Plugin) *host.Runtime {
+	t.Helper()
 	cfg := host.DefaultConfig()
 	cfg.DataDir = filepath.Join(t.TempDir(), "data")
 	cfg.PluginsDir = plugintest.Install(t, plugins...)
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if edit != nil {
+		edit(&cfg)
+	}
 	rt, err := host.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
