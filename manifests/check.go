@@ -4,11 +4,16 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+
+	"github.com/secure-agent/saa/host/hostscope"
 )
 
 // check applies the rules schema.json cannot express, in document order, and
 // compiles the action schemas into m.
 func check(m *Manifest) *FieldError {
+	if hostscope.IsReserved(m.Name) {
+		return fieldErr("name", fmt.Sprintf("%q is reserved for the host's own scopes (%s)", m.Name, strings.Join(hostscope.Reserved(), ", ")))
+	}
 	if err := checkWasm(m.Wasm); err != nil {
 		return err
 	}

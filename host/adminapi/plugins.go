@@ -15,13 +15,14 @@ import (
 
 	"github.com/secure-agent/saa/host/auth"
 	"github.com/secure-agent/saa/host/auth/authstore"
+	"github.com/secure-agent/saa/host/hostscope"
 	"github.com/secure-agent/saa/host/problem"
 	"github.com/secure-agent/saa/host/registry"
 )
 
 // ScopePublish lets a bearer token submit plugin bundles (POST /plugins)
 // and use no other admin route.
-const ScopePublish = "plugins:publish"
+const ScopePublish = hostscope.PluginsPublish
 
 // RolePublisher is the role of an identity admitted by ScopePublish only.
 const RolePublisher authstore.Role = "publisher"

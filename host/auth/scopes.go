@@ -5,15 +5,17 @@ import (
 	"fmt"
 	"slices"
 	"unicode/utf8"
+
+	"github.com/secure-agent/saa/host/hostscope"
 )
 
 // Scopes with a meaning to the server itself. All others are free-form
 // strings (such as "echo:call") matched exactly.
 const (
 	// ScopeAdmin lets a bearer token use the admin API.
-	ScopeAdmin = "admin"
+	ScopeAdmin = hostscope.Admin
 	// ScopeIntrospect lets a client call the introspection endpoint.
-	ScopeIntrospect = "introspect"
+	ScopeIntrospect = hostscope.Introspect
 )
 
 // ErrInvalidInput is matched by every *InputError.

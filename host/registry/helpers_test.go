@@ -128,6 +128,18 @@ func (e *env) pack(manifest []byte, key ed25519.PrivateKey) []byte {
 	return buf.Bytes()
 }
 
+// packRaw packs manifest with the env's module without checking either,
+// as a hostile publisher could.
+func (e *env) packRaw(manifest []byte) []byte {
+	e.t.Helper()
+	var buf bytes.Buffer
+	b := &bundle.Bundle{ManifestName: bundle.ManifestYAML, ManifestRaw: manifest, Wasm: e.wasm}
+	if err := b.Pack(&buf); err != nil {
+		e.t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
 // submit submits manifest (unsigned) and fails the test on error.
 func (e *env) submit(manifest []byte) registry.Version {
 	e.t.Helper()

@@ -6,14 +6,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
-	"slices"
 
 	"github.com/secure-agent/saa/host/bundle"
+	"github.com/secure-agent/saa/host/hostscope"
 )
-
-// reservedNames may not be published: "plugins" would namespace a scope
-// "plugins:publish", the scope that lets a client publish.
-var reservedNames = []string{"plugins"}
 
 // publisherName is what a published bundle's publisher must look like: it
 // keys trusted signing keys, so it admits no look-alikes.
@@ -58,7 +54,7 @@ func (r *Registry) checkPublishable(name, publisher string) error {
 	switch {
 	case r.isLocal(name):
 		return fmt.Errorf("%w: %q is a local plugin; a published plugin may not replace it", ErrConflict, name)
-	case slices.Contains(reservedNames, name):
+	case hostscope.IsReserved(name):
 		return fmt.Errorf("%w: the name %q is reserved", ErrConflict, name)
 	case !publisherName.MatchString(publisher):
 		return fmt.Errorf("%w: publisher %q must match %s", ErrInvalidBundle, publisher, publisherName)
