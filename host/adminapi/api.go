@@ -66,6 +66,8 @@ type API struct {
 	registry *registry.Registry
 	secrets  *registry.Secrets
 	log      *slog.Logger
+	// limit applies per-identity request limits after authentication.
+	limit func(http.Handler) http.Handler
 }
 
 // New returns the API, or an error if a service is missing.
@@ -88,6 +90,19 @@ func FromServer(s *auth.Server, log *slog.Logger) (*API, error) {
 	return New(Config{Clients: s.Clients(), Users: s.Users(), Verifier: s.Verifier(), Logger: log})
 }
 
+// LimitWith makes every route apply mw right after authentication, with
+// the identity in the request's context (IdentityFrom): the HTTP server's
+// per-client rate and concurrency limits. Call it before Routes.
+func (a *API) LimitWith(mw func(http.Handler) http.Handler) { a.limit = mw }
+
+// limited applies the limits set with LimitWith, if any.
+func (a *API) limited(next http.Handler) http.Handler {
+	if a.limit == nil {
+		return next
+	}
+	return a.limit(next)
+}
+
 // Routes mounts the endpoints on r, which is mounted at Prefix:
 // r.Route(adminapi.Prefix, api.Routes). POST /plugins is behind
 // AuthenticatePublisher, every other route behind Authenticate; all behind
@@ -95,12 +110,12 @@ func FromServer(s *auth.Server, log *slog.Logger) (*API, error) {
 func (a *API) Routes(r chi.Router) {
 	if a.registry != nil {
 		r.Group(func(r chi.Router) {
-			r.Use(a.AuthenticatePublisher, a.RecordChanges)
+			r.Use(a.AuthenticatePublisher, a.limited, a.RecordChanges)
 			r.Post("/plugins", a.submitPlugin)
 		})
 	}
 	r.Group(func(r chi.Router) {
-		r.Use(a.Authenticate, a.RecordChanges)
+		r.Use(a.Authenticate, a.limited, a.RecordChanges)
 		r.Route("/clients", a.clientRoutes)
 		if a.registry != nil {
 			a.pluginRoutes(r)

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/secure-agent/saa/host/auth/authstore"
 	"github.com/secure-agent/saa/host/hostscope"
 	"github.com/secure-agent/saa/host/problem"
+	"github.com/secure-agent/saa/host/quota"
 	"github.com/secure-agent/saa/host/registry"
 )
 
@@ -38,7 +38,19 @@ const (
 	KindInvalidBundle     = "invalid-bundle"
 	KindSignatureRequired = "signature-required"
 	KindInstallFailed     = "install-failed"
+	KindLengthRequired    = "length-required"
+	// KindQuotaExceeded answers a write that would take the client over
+	// one of its storage quotas (host/quota).
+	KindQuotaExceeded = "quota-exceeded"
 )
+
+// busyRetry is the Retry-After of a submission refused while other
+// bundles are being read.
+const busyRetry = "2"
+
+// quotaRetry is the Retry-After of a submission over the client's quota of
+// pending bundles, which frees as admins review them.
+const quotaRetry = "600"
 
 func (a *API) pluginRoutes(r chi.Router) {
 	r.Get("/plugins", a.listPlugins)
@@ -53,6 +65,7 @@ func (a *API) pluginRoutes(r chi.Router) {
 	r.Get("/publishers/{name}", a.getPublisher)
 	r.Put("/publishers/{name}", a.setPublisher)
 	r.Put("/publishers/{name}/keys", a.trustKey)
+	r.Put("/publishers/{name}/owners", a.setOwners)
 }
 
 // AuthenticatePublisher admits what Authenticate admits for writing (an
@@ -102,25 +115,30 @@ func (a *API) identifyPublisher(w http.ResponseWriter, r *http.Request) (Identit
 	return id, true
 }
 
-// submitPlugin takes a bundle as the body and answers with its review.
+// submitPlugin takes a bundle as the body and answers with its review. The
+// body is streamed into the registry, never read whole first: a bundle
+// over the bound, or without a Content-Length, is refused before a byte of
+// it is read.
 func (a *API) submitPlugin(w http.ResponseWriter, r *http.Request) {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != BundleContentType {
 		a.fail(w, r, problem.New(http.StatusUnsupportedMediaType, KindUnsupportedMedia, "send the bundle as "+BundleContentType))
 		return
 	}
 	max := a.registry.MaxBundleBytes()
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
-	var tooLarge *http.MaxBytesError
 	switch {
-	case errors.As(err, &tooLarge):
+	case r.ContentLength > max:
 		a.fail(w, r, problem.New(http.StatusRequestEntityTooLarge, KindPayloadTooLarge, fmt.Sprintf("a bundle may have at most %d bytes", max)))
 		return
-	case err != nil:
-		a.fail(w, r, problem.New(http.StatusBadRequest, problem.KindBadRequest, "could not read the body"))
+	case r.ContentLength < 0:
+		a.fail(w, r, problem.New(http.StatusLengthRequired, KindLengthRequired, "send the bundle with a Content-Length"))
 		return
 	}
 	id, _ := IdentityFrom(r.Context())
-	v, err := a.registry.Submit(r.Context(), data, id.Name)
+	who := registry.Submitter{Name: id.Name}
+	if id.Role == RolePublisher {
+		who.Owner = id.ClientID
+	}
+	v, err := a.registry.SubmitFrom(r.Context(), r.Body, r.ContentLength, who)
 	if err != nil {
 		a.failRegistry(w, r, err)
 		return
@@ -269,6 +287,34 @@ func (a *API) trustKey(w http.ResponseWriter, r *http.Request) {
 	}, a.publisherAnswer(name))
 }
 
+// ownersRequest is the body of PUT /publishers/{name}/owners: the OAuth
+// client ids allowed to publish under the name.
+type ownersRequest struct {
+	Owners []string `json:"owners"`
+}
+
+func (a *API) setOwners(w http.ResponseWriter, r *http.Request) {
+	var req ownersRequest
+	if err := decode(w, r, &req); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if req.Owners == nil {
+		a.fail(w, r, problem.New(http.StatusBadRequest, problem.KindBadRequest, "set owners (an empty list lets the next publisher claim the name)"))
+		return
+	}
+	for _, id := range req.Owners {
+		if _, err := a.clients.Get(r.Context(), id); err != nil {
+			a.fail(w, r, fmt.Errorf("owner %q: %w", id, err))
+			return
+		}
+	}
+	name := chi.URLParam(r, "name")
+	a.change(w, r, func(admin string) error {
+		return a.registry.SetOwners(r.Context(), name, req.Owners, admin)
+	}, a.publisherAnswer(name))
+}
+
 // change runs a registry change as the request's admin, then answers.
 func (a *API) change(w http.ResponseWriter, r *http.Request, do func(admin string) error, answer http.HandlerFunc) {
 	id, _ := IdentityFrom(r.Context())
@@ -328,6 +374,14 @@ func (a *API) failRegistry(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, registry.ErrInstall):
 		p = problem.New(http.StatusUnprocessableEntity, KindInstallFailed, "the runtime could not install this version; see the server log")
 		a.log.WarnContext(r.Context(), "plugin install failed", logKeyPath, r.URL.Path, logKeyErr, err)
+	case errors.Is(err, registry.ErrForbidden):
+		p = problem.New(http.StatusForbidden, problem.KindForbidden, err.Error())
+	case errors.Is(err, quota.ErrExceeded):
+		w.Header().Set("Retry-After", quotaRetry)
+		p = problem.New(http.StatusTooManyRequests, KindQuotaExceeded, "the pending bundles of this client are over its quota; wait for their review")
+	case errors.Is(err, registry.ErrBusy):
+		w.Header().Set("Retry-After", busyRetry)
+		p = problem.New(http.StatusServiceUnavailable, problem.KindUnavailable, "too many bundles are being processed; retry shortly")
 	case errors.Is(err, registry.ErrNotFound):
 		p = problem.New(http.StatusNotFound, problem.KindNotFound, "no such plugin, version, secret or publisher")
 	case errors.Is(err, registry.ErrConflict), errors.Is(err, registry.ErrNotApproved):

@@ -211,6 +211,7 @@ func checkAudit(t *testing.T, entries []audit.Entry) {
 	}
 	want := []string{
 		"client plugin.submit echo ok",
+		"client publisher.claim  ok",
 		"admin plugin.approve echo ok",
 		"admin plugin.approve echo http-409",
 		"client plugin.submit echo ok",

@@ -4,6 +4,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -15,15 +17,29 @@ import (
 // the defaults). It returns an *Error wrapping ErrInvalid for any bundle
 // that breaks a rule of the package doc.
 func Parse(data []byte, lim Limits) (*Bundle, error) {
+	return Read(bytes.NewReader(data), int64(len(data)), lim, nil)
+}
+
+// Precheck decides about a bundle from its manifest and its module's size
+// alone. Read calls it once, as soon as both are known: before it inflates
+// the module when the manifest comes first in the archive (as Pack writes
+// it), so that a bundle its caller would refuse anyway costs no memory.
+type Precheck func(m *manifests.Manifest, moduleSize int64) error
+
+// Read is Parse for a stream of exactly size bytes, such as a request body
+// with its Content-Length: it never holds the compressed bytes, reads the
+// module into one buffer of its declared size and hashes it on the way.
+// An error from precheck (if not nil) is returned as it is.
+func Read(r io.Reader, size int64, lim Limits, precheck Precheck) (*Bundle, error) {
 	lim = lim.withDefaults()
-	if int64(len(data)) > lim.MaxBundle {
-		return nil, fail(ErrTooLarge, "", fmt.Sprintf("%d bytes, limit %d", len(data), lim.MaxBundle))
+	if size < 0 || size > lim.MaxBundle {
+		return nil, fail(ErrTooLarge, "", fmt.Sprintf("%d bytes, limit %d", size, lim.MaxBundle))
 	}
-	entries, err := readEntries(data, lim)
-	if err != nil {
+	rd := &reading{lim: lim, precheck: precheck, entries: make(map[string][]byte, maxEntries)}
+	if err := rd.walk(io.LimitReader(r, size), size); err != nil {
 		return nil, err
 	}
-	return assemble(entries)
+	return rd.assemble()
 }
 
 // FromParts builds a bundle from a manifest and its module, checking that
@@ -34,32 +50,57 @@ func FromParts(name string, manifestRaw, wasm []byte) (*Bundle, error) {
 	if err != nil {
 		return nil, &Error{Kind: ErrBadManifest, Entry: name, Err: err}
 	}
-	if err := manifests.VerifyWasm(wasm, m.Wasm.SHA256); err != nil {
+	return fromParsed(name, manifestRaw, m, wasm, sha256.Sum256(wasm))
+}
+
+// fromParsed checks that the module whose digest is sum is the one m pins.
+func fromParsed(name string, raw []byte, m *manifests.Manifest, wasm []byte, sum [sha256.Size]byte) (*Bundle, error) {
+	var err error
+	switch {
+	case hex.EncodeToString(sum[:]) != m.Wasm.SHA256:
+		err = fmt.Errorf("%w: got %x", manifests.ErrSHA256Mismatch, sum)
+	case !bytes.HasPrefix(wasm, wasmMagic):
+		err = manifests.ErrNotWasm
+	}
+	if err != nil {
 		return nil, &Error{Kind: ErrHashMismatch, Entry: WasmEntry, Reason: "the manifest pins sha256 " + m.Wasm.SHA256, Err: err}
 	}
-	return &Bundle{Manifest: m, ManifestName: name, ManifestRaw: manifestRaw, Wasm: wasm}, nil
+	return &Bundle{Manifest: m, ManifestName: name, ManifestRaw: raw, Wasm: wasm}, nil
+}
+
+// wasmMagic is the WebAssembly binary magic and version 1.
+var wasmMagic = []byte{0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00}
+
+// reading is the state of one Read.
+type reading struct {
+	lim      Limits
+	precheck Precheck
+	entries  map[string][]byte
+	manifest *manifests.Manifest // parsed as soon as its entry is read
+	wasmSum  [sha256.Size]byte
+	checked  bool
 }
 
 // assemble checks the entries' contents against each other.
-func assemble(entries map[string][]byte) (*Bundle, error) {
+func (rd *reading) assemble() (*Bundle, error) {
 	name := ManifestYAML
-	raw, ok := entries[name]
+	raw, ok := rd.entries[name]
 	if !ok {
 		name = ManifestJSON
-		raw, ok = entries[name]
+		raw, ok = rd.entries[name]
 	}
 	if !ok {
 		return nil, fail(ErrMissingEntry, "", "no "+ManifestYAML+" or "+ManifestJSON)
 	}
-	wasm, ok := entries[WasmEntry]
+	wasm, ok := rd.entries[WasmEntry]
 	if !ok {
 		return nil, fail(ErrMissingEntry, "", "no "+WasmEntry)
 	}
-	b, err := FromParts(name, raw, wasm)
+	b, err := fromParsed(name, raw, rd.manifest, wasm, rd.wasmSum)
 	if err != nil {
 		return nil, err
 	}
-	if data, ok := entries[SignatureEntry]; ok {
+	if data, ok := rd.entries[SignatureEntry]; ok {
 		if b.Signature, err = verifiedSignature(data, b.Message()); err != nil {
 			return nil, err
 		}
@@ -79,55 +120,80 @@ func verifiedSignature(data, message []byte) (*Signature, error) {
 	return sig, nil
 }
 
-// readEntries decompresses and walks the archive, keeping the allowed
-// entries' contents by name.
-func readEntries(data []byte, lim Limits) (map[string][]byte, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(data))
+// walk decompresses and walks the archive of size compressed bytes,
+// keeping the allowed entries' contents by name.
+func (rd *reading) walk(r io.Reader, size int64) error {
+	zr, err := gzip.NewReader(r)
 	if err != nil {
-		return nil, &Error{Kind: ErrNotArchive, Err: err}
+		return &Error{Kind: ErrNotArchive, Err: err}
 	}
-	budget := lim.maxDecompressed(int64(len(data)))
+	budget := rd.lim.maxDecompressed(size)
 	src := &boundedReader{r: zr, left: budget, budget: budget}
 	tr := tar.NewReader(src)
-	out := make(map[string][]byte, maxEntries)
 	for {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return nil, src.fail("", err)
+			return src.fail("", err)
 		}
-		if len(out) == maxEntries {
-			return nil, fail(ErrUnexpectedEntry, "", fmt.Sprintf("more than %d entries", maxEntries))
+		if len(rd.entries) == maxEntries {
+			return fail(ErrUnexpectedEntry, "", fmt.Sprintf("more than %d entries", maxEntries))
 		}
-		content, err := readEntry(tr, src, hdr, lim, out)
-		if err != nil {
-			return nil, err
+		if err := rd.readEntry(tr, src, hdr); err != nil {
+			return err
 		}
-		out[hdr.Name] = content
 	}
-	return out, drain(src)
+	return drain(src)
 }
 
 // readEntry checks an entry's header against the rules and what was read
-// before, then reads its content within its bound.
-func readEntry(tr *tar.Reader, src *boundedReader, hdr *tar.Header, lim Limits, seen map[string][]byte) ([]byte, error) {
-	if err := checkHeader(hdr, seen); err != nil {
-		return nil, err
+// before, then reads its content within its bound. The manifest is parsed
+// at once; the module is read into a buffer of its declared size, hashed
+// on the way, and only after the precheck if the manifest came first.
+func (rd *reading) readEntry(tr *tar.Reader, src *boundedReader, hdr *tar.Header) error {
+	if err := checkHeader(hdr, rd.entries); err != nil {
+		return err
 	}
-	limit := entryLimit(hdr.Name, lim)
+	limit := entryLimit(hdr.Name, rd.lim)
 	if hdr.Size > limit {
-		return nil, fail(ErrEntryTooLarge, hdr.Name, fmt.Sprintf("%d bytes, limit %d", hdr.Size, limit))
+		return fail(ErrEntryTooLarge, hdr.Name, fmt.Sprintf("%d bytes, limit %d", hdr.Size, limit))
 	}
-	content, err := io.ReadAll(io.LimitReader(tr, limit+1))
-	if err != nil {
-		return nil, src.fail(hdr.Name, err)
+	if hdr.Name == WasmEntry && rd.manifest != nil {
+		if err := rd.check(hdr.Size); err != nil {
+			return err
+		}
 	}
-	if int64(len(content)) > limit {
-		return nil, fail(ErrEntryTooLarge, hdr.Name, fmt.Sprintf("over %d bytes", limit))
+	content := make([]byte, hdr.Size)
+	h := sha256.New()
+	if _, err := io.ReadFull(io.TeeReader(tr, h), content); err != nil {
+		return src.fail(hdr.Name, err)
 	}
-	return content, nil
+	rd.entries[hdr.Name] = content
+	switch hdr.Name {
+	case WasmEntry:
+		h.Sum(rd.wasmSum[:0])
+	case ManifestYAML, ManifestJSON:
+		m, err := manifests.Parse(content)
+		if err != nil {
+			return &Error{Kind: ErrBadManifest, Entry: hdr.Name, Err: err}
+		}
+		rd.manifest = m
+		if wasm, ok := rd.entries[WasmEntry]; ok {
+			return rd.check(int64(len(wasm)))
+		}
+	}
+	return nil
+}
+
+// check runs the precheck, once.
+func (rd *reading) check(moduleSize int64) error {
+	if rd.precheck == nil || rd.checked {
+		return nil
+	}
+	rd.checked = true
+	return rd.precheck(rd.manifest, moduleSize)
 }
 
 // drain reads what follows the archive's end: only zero padding may.

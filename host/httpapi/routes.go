@@ -58,7 +58,7 @@ func (s *Server) routes() http.Handler {
 func (s *Server) adminRoutes(r chi.Router) {
 	s.cfg.Admin.Routes(r)
 	r.Group(func(r chi.Router) {
-		r.Use(s.cfg.Admin.Authenticate, s.cfg.Admin.RecordChanges)
+		r.Use(s.cfg.Admin.Authenticate, s.limitAdmin, s.cfg.Admin.RecordChanges)
 		audithttp.Routes(r, s.rt.Audit())
 		s.limitRoutes(r)
 		if s.cfg.Runs != nil {
@@ -96,17 +96,35 @@ func (s *Server) countTokens(next http.Handler) http.Handler {
 // limit applies the authenticated client's rate and concurrency limits.
 func (s *Server) limit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := principal(r)
-		info(r.Context()).client = p.ClientID
-		release, d := s.limiter.acquire(r.Context(), p.ClientID)
-		if d != nil {
-			w.Header().Set("Retry-After", itoa(retryAfterSeconds(d.retryAfter)))
-			problem.Write(w, http.StatusTooManyRequests, d.kind, "the client's "+limitName(d.kind)+" limit was reached; retry later")
-			return
-		}
-		defer release()
-		next.ServeHTTP(w, r)
+		s.serveLimited(w, r, principal(r).ClientID, next)
 	})
+}
+
+// limitAdmin applies the same limits to the admin API's authenticated
+// identity: a client's own (as on /v1), or the defaults for a signed-in
+// user, keyed "user:<name>" so that no client id can collide with it.
+func (s *Server) limitAdmin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, _ := adminapi.IdentityFrom(r.Context())
+		key := id.ClientID
+		if key == "" {
+			key = "user:" + id.Name
+		}
+		s.serveLimited(w, r, key, next)
+	})
+}
+
+// serveLimited serves r with next within the limits of key, or answers 429.
+func (s *Server) serveLimited(w http.ResponseWriter, r *http.Request, key string, next http.Handler) {
+	info(r.Context()).client = key
+	release, d := s.limiter.acquire(r.Context(), key)
+	if d != nil {
+		w.Header().Set("Retry-After", itoa(retryAfterSeconds(d.retryAfter)))
+		problem.Write(w, http.StatusTooManyRequests, d.kind, "the client's "+limitName(d.kind)+" limit was reached; retry later")
+		return
+	}
+	defer release()
+	next.ServeHTTP(w, r)
 }
 
 func limitName(kind string) string {

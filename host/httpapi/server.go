@@ -116,6 +116,9 @@ func New(cfg Config) (*Server, error) {
 	if _, err := s.openAPIDoc(); err != nil {
 		return nil, err
 	}
+	if cfg.Admin != nil {
+		cfg.Admin.LimitWith(s.limitAdmin)
+	}
 	s.handler = s.routes()
 	return s, nil
 }

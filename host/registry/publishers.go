@@ -91,5 +91,6 @@ func publisherView(p PublisherRecord) Publisher {
 	for _, k := range p.Keys {
 		keys = append(keys, k.ID)
 	}
-	return Publisher{Name: p.Name, Keys: keys, RequireSignature: p.RequireSignature}
+	owners := append([]string{}, p.Owners...)
+	return Publisher{Name: p.Name, Keys: keys, RequireSignature: p.RequireSignature, Owners: owners}
 }

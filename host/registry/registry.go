@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/secure-agent/saa/host/audit"
 	"github.com/secure-agent/saa/host/bundle"
+	"github.com/secure-agent/saa/host/quota"
 	"github.com/secure-agent/saa/manifests"
 )
 
@@ -46,10 +48,6 @@ var ErrInvalidInput = errors.New("invalid input")
 // DefaultMaxBundleBytes bounds an uploaded bundle when Config leaves it zero.
 const DefaultMaxBundleBytes = bundle.DefaultMaxBundle
 
-// maxPending bounds a plugin's pending versions, so that a publisher
-// cannot fill the database with versions nobody reviews.
-const maxPending = 10
-
 // Log attribute keys.
 const (
 	logKeyPlugin  = "plugin"
@@ -76,6 +74,15 @@ type Config struct {
 	Audit *audit.Log
 	// MaxBundleBytes bounds an uploaded bundle; DefaultMaxBundleBytes if zero.
 	MaxBundleBytes int64
+	// MaxParses bounds the bundles read at once (DefaultMaxParses if zero),
+	// and ParseWait how long a submission waits for its turn
+	// (DefaultParseWait if zero).
+	MaxParses int
+	ParseWait time.Duration
+	// PendingQuota bounds each submitter's pending versions and their
+	// modules' bytes; zero fields take DefaultPendingQuota and
+	// DefaultPendingBytes, negative ones mean no bound.
+	PendingQuota quota.Limit
 	// Logger receives the component's logs; slog.Default() if nil.
 	Logger *slog.Logger
 }
@@ -89,8 +96,12 @@ type Registry struct {
 	audit *audit.Log
 	max   int64
 	log   *slog.Logger
-	now   func() time.Time
-	cache manifestCache
+	quota quota.Limit
+	// parses bounds concurrent bundle reads; parseWait is a turn's wait.
+	parses    gate
+	parseWait time.Duration
+	now       func() time.Time
+	cache     manifestCache
 
 	mu sync.Mutex // serialises every change to records and the runtime
 }
@@ -109,11 +120,31 @@ func New(cfg Config) (*Registry, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	cfg.MaxParses = cmp.Or(max(cfg.MaxParses, 0), DefaultMaxParses)
+	cfg.ParseWait = cmp.Or(max(cfg.ParseWait, 0), DefaultParseWait)
 	return &Registry{
 		store: cfg.Store, rt: cfg.Runtime, local: cfg.LocalNames, audit: cfg.Audit,
 		max: cfg.MaxBundleBytes, log: cfg.Logger.With("component", "registry"), now: time.Now,
+		quota: pendingQuota(cfg.PendingQuota), parses: make(gate, cfg.MaxParses), parseWait: cfg.ParseWait,
 		cache: manifestCache{byHash: map[string]*manifests.Manifest{}},
 	}, nil
+}
+
+// pendingQuota applies the defaults: zero is the default, negative none.
+func pendingQuota(l quota.Limit) quota.Limit {
+	switch {
+	case l.Count == 0:
+		l.Count = DefaultPendingQuota
+	case l.Count < 0:
+		l.Count = 0
+	}
+	switch {
+	case l.Bytes == 0:
+		l.Bytes = DefaultPendingBytes
+	case l.Bytes < 0:
+		l.Bytes = 0
+	}
+	return l
 }
 
 // MaxBundleBytes is the largest bundle Submit accepts.

@@ -45,6 +45,9 @@ type PublisherRecord struct {
 	Name             string       `json:"name"`
 	Keys             []TrustedKey `json:"keys,omitempty"`
 	RequireSignature bool         `json:"require_signature"`
+	// Owners are the OAuth client ids whose publisher credentials may
+	// submit under this name: the first to submit, then whom an admin sets.
+	Owners []string `json:"owners,omitempty"`
 }
 
 // TrustedKey is an ed25519 public key an admin trusts for a publisher.

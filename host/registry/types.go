@@ -79,4 +79,6 @@ type Publisher struct {
 	// Keys are the IDs of the trusted keys.
 	Keys             []string `json:"keys"`
 	RequireSignature bool     `json:"require_signature"`
+	// Owners are the OAuth client ids allowed to publish under the name.
+	Owners []string `json:"owners"`
 }
