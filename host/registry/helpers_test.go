@@ -15,6 +15,7 @@ import (
 	"github.com/secure-agent/saa/host/audit"
 	"github.com/secure-agent/saa/host/bundle"
 	"github.com/secure-agent/saa/host/plugintest"
+	"github.com/secure-agent/saa/host/quota"
 	"github.com/secure-agent/saa/host/registry"
 )
 
@@ -46,6 +47,8 @@ type env struct {
 	local    []string
 	manifest []byte
 	wasm     []byte
+	// quota is the registry's PendingQuota (zero: the defaults).
+	quota quota.Limit
 }
 
 func newEnv(t *testing.T, local ...string) *env {
@@ -72,7 +75,7 @@ func (e *env) open() {
 	})
 	reg, err := registry.New(registry.Config{
 		Store: rt.DB().Registry(), Runtime: rt, Audit: rt.Audit(), Logger: quiet,
-		LocalNames: func() []string { return e.local },
+		LocalNames: func() []string { return e.local }, PendingQuota: e.quota,
 	})
 	if err != nil {
 		e.t.Fatal(err)

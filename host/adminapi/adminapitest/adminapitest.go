@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -36,6 +37,10 @@ type Options struct {
 	AdminPassword string
 	// MaxBundleBytes bounds uploads; zero is the registry's default.
 	MaxBundleBytes int64
+	// MaxParses and ParseWait bound concurrent bundle reads; zero fields
+	// are the registry's defaults.
+	MaxParses int
+	ParseWait time.Duration
 }
 
 // Start serves the server until the test ends.
@@ -59,7 +64,8 @@ func Start(t testing.TB, opts Options) *Server {
 	must(t, err)
 	_, err = srv.EnsureAdmin(context.Background())
 	must(t, err)
-	reg, err := registry.New(registry.Config{Store: rt.DB().Registry(), Runtime: rt, Audit: rt.Audit(), MaxBundleBytes: opts.MaxBundleBytes, Logger: quiet})
+	reg, err := registry.New(registry.Config{Store: rt.DB().Registry(), Runtime: rt, Audit: rt.Audit(), MaxBundleBytes: opts.MaxBundleBytes,
+		MaxParses: opts.MaxParses, ParseWait: opts.ParseWait, Logger: quiet})
 	must(t, err)
 	secs, err := registry.NewSecrets(registry.SecretsConfig{Store: rt.Secrets(), Plugins: rt.Plugins, Registry: reg, Audit: rt.Audit(), Logger: quiet})
 	must(t, err)
