@@ -91,3 +91,39 @@ func TestAdminLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestAdminAPIAppliesClientLimits: a client's rate limit binds on the admin
+// API as it does on /v1, and one client's limit leaves others alone.
+func TestAdminAPIAppliesClientLimits(t *testing.T) {
+	f := newFixture(t, options{})
+	limited, tok := f.token("admin")
+	if r := f.admin(http.MethodPut, "/admin/api/v1/limits/"+limited, `{"rate":0.001,"burst":2,"concurrency":4}`); r.StatusCode != 200 {
+		t.Fatalf("set limits: %d %s", r.StatusCode, r.body)
+	}
+	get := func(token string) response {
+		req, _ := http.NewRequest(http.MethodGet, f.http.URL+"/admin/api/v1/clients", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		return f.do(req)
+	}
+	for i := range 2 {
+		if r := get(tok); r.StatusCode != 200 {
+			t.Fatalf("request %d of the burst: %d %s", i, r.StatusCode, r.body)
+		}
+	}
+	r := get(tok)
+	if r.StatusCode != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" || !strings.Contains(string(r.body), KindRateLimited) {
+		t.Fatalf("over the rate: %d %s", r.StatusCode, r.body)
+	}
+	audit := func(token string) response {
+		req, _ := http.NewRequest(http.MethodGet, f.http.URL+"/admin/api/v1/audit", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		return f.do(req)
+	}
+	if r := audit(tok); r.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("the audit routes are not limited: %d", r.StatusCode)
+	}
+	_, other := f.token("admin")
+	if r := get(other); r.StatusCode != 200 {
+		t.Fatalf("another client: %d %s", r.StatusCode, r.body)
+	}
+}
