@@ -41,7 +41,12 @@ func Open(path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	return &DB{bolt: b}, nil
+	db := &DB{bolt: b}
+	if err := db.rebuildUsage(); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("open %s: count usage: %w", path, err)
+	}
+	return db, nil
 }
 
 // Close closes the database file.

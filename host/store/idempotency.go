@@ -61,18 +61,32 @@ func getIdem(recs *bolt.Bucket, k []byte) (*runstore.IdempotencyRecord, error) {
 	return &r, nil
 }
 
-// putIdem stores r under k and moves its expiry index entry from old's.
-func putIdem(recs, exp *bolt.Bucket, k []byte, r, old *runstore.IdempotencyRecord) error {
+// putIdem stores r under k, moves its expiry index entry from old's and
+// updates the client's usage.
+func putIdem(tx *bolt.Tx, recs, exp *bolt.Bucket, k []byte, r, old *runstore.IdempotencyRecord) error {
+	dCount, dBytes := int64(1), int64(0)
 	if old != nil {
 		if err := exp.Delete(append(encodeTime(old.ExpiresAt), k...)); err != nil {
 			return err
 		}
+		dCount, dBytes = 0, -int64(len(recs.Get(k)))
 	}
 	data, err := json.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("encode: %w", err)
 	}
+	if err := addUsage(tx, usageIdem, idemClient(k), dCount, dBytes+int64(len(data))); err != nil {
+		return err
+	}
 	return errors.Join(recs.Put(k, data), exp.Put(append(encodeTime(r.ExpiresAt), k...), nil))
+}
+
+// deleteIdem removes the record at k and its index entry, and counts it out.
+func deleteIdem(tx *bolt.Tx, recs, exp *bolt.Bucket, k, expKey []byte) error {
+	if err := addUsage(tx, usageIdem, idemClient(k), -1, -int64(len(recs.Get(k)))); err != nil {
+		return err
+	}
+	return errors.Join(recs.Delete(k), exp.Delete(expKey))
 }
 
 // ClaimIdempotency implements runstore.IdempotencyStore.
@@ -98,7 +112,7 @@ func (s *IdempotencyStore) ClaimIdempotency(ctx context.Context, rec runstore.Id
 			out, claimed = *old, false
 			return nil
 		}
-		return putIdem(recs, exp, k, &rec, old)
+		return putIdem(tx, recs, exp, k, &rec, old)
 	})
 	if err != nil {
 		return runstore.IdempotencyRecord{}, false, fmt.Errorf("claim idempotency key: %w", err)
@@ -133,7 +147,7 @@ func (s *IdempotencyStore) UpdateIdempotency(ctx context.Context, clientID, key 
 			return err
 		}
 		r.ClientID, r.Key, out = clientID, key, r
-		return putIdem(recs, exp, k, &r, old)
+		return putIdem(tx, recs, exp, k, &r, old)
 	})
 	if err != nil {
 		return runstore.IdempotencyRecord{}, fmt.Errorf("update idempotency key: %w", err)
@@ -159,7 +173,7 @@ func (s *IdempotencyStore) DeleteIdempotency(ctx context.Context, clientID, key 
 		if err != nil || old == nil {
 			return err
 		}
-		return errors.Join(recs.Delete(k), exp.Delete(append(encodeTime(old.ExpiresAt), k...)))
+		return deleteIdem(tx, recs, exp, k, append(encodeTime(old.ExpiresAt), k...))
 	})
 	if err != nil {
 		return fmt.Errorf("delete idempotency key: %w", err)
@@ -185,7 +199,13 @@ func (s *IdempotencyStore) PurgeIdempotency(ctx context.Context, now time.Time) 
 			doomed = append(doomed, append([]byte(nil), k...))
 		}
 		for _, k := range doomed {
-			if err := errors.Join(exp.Delete(k), recs.Delete(k[8:])); err != nil {
+			if recs.Get(k[8:]) == nil { // an index entry left without its record
+				if err := exp.Delete(k); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := deleteIdem(tx, recs, exp, k[8:], k); err != nil {
 				return err
 			}
 		}

@@ -36,11 +36,12 @@ var _ runstore.Store = (*RunStore)(nil)
 func (db *DB) Runs() *RunStore { return &RunStore{db: db} }
 
 type runBuckets struct {
+	tx                    *bolt.Tx
 	runs, active, created *bolt.Bucket
 }
 
 func openRunBuckets(tx *bolt.Tx) (runBuckets, error) {
-	var b runBuckets
+	b := runBuckets{tx: tx}
 	var err error
 	for name, dst := range map[string]**bolt.Bucket{
 		bucketRuns: &b.runs, bucketRunsActive: &b.active, bucketRunsCreated: &b.created,
@@ -58,6 +59,13 @@ func (b runBuckets) put(r, old *runstore.Run) error {
 	data, err := json.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("encode: %w", err)
+	}
+	dCount, dBytes := int64(1), int64(len(data))
+	if old != nil {
+		dCount, dBytes = 0, dBytes-int64(len(b.runs.Get([]byte(r.ID))))
+	}
+	if err := addUsage(b.tx, usageRuns, r.ClientID, dCount, dBytes); err != nil {
+		return err
 	}
 	if err := b.runs.Put([]byte(r.ID), data); err != nil {
 		return err
@@ -236,6 +244,15 @@ func purgeRuns(b runBuckets, limit []byte) (int, error) {
 		doomed = append(doomed, append([]byte(nil), k...))
 	}
 	for _, k := range doomed {
+		if data := b.runs.Get(k[8:]); data != nil {
+			client, err := clientOfRun(data)
+			if err != nil {
+				return 0, fmt.Errorf("run %s: %w", k[8:], err)
+			}
+			if err := addUsage(b.tx, usageRuns, client, -1, -int64(len(data))); err != nil {
+				return 0, err
+			}
+		}
 		err := errors.Join(b.runs.Delete(k[8:]), b.created.Delete(k))
 		if err != nil {
 			return 0, err

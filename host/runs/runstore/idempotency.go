@@ -53,4 +53,7 @@ type IdempotencyStore interface {
 	// PurgeIdempotency deletes records that expired at or before now and
 	// returns how many.
 	PurgeIdempotency(ctx context.Context, now time.Time) (int, error)
+	// IdempotencyUsage returns how many records clientID has stored and
+	// their size as stored, counting every claim, update, delete and purge.
+	IdempotencyUsage(ctx context.Context, clientID string) (Usage, error)
 }

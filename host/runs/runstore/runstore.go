@@ -106,4 +106,14 @@ type Store interface {
 	// PurgeRuns deletes runs created before t that are not active, and
 	// returns how many it deleted.
 	PurgeRuns(ctx context.Context, before time.Time) (int, error)
+	// RunUsage returns how many runs clientID has stored and their size
+	// as stored, counting every create, update and purge.
+	RunUsage(ctx context.Context, clientID string) (Usage, error)
+}
+
+// Usage is what one client keeps in a store: a number of records and their
+// size in bytes as the backend stores them.
+type Usage struct {
+	Count int
+	Bytes int64
 }

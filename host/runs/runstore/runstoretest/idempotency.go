@@ -20,6 +20,7 @@ func TestIdempotencyStore(t *testing.T, newStore func(t *testing.T) runstore.Ide
 	t.Run("update", func(t *testing.T) { testUpdateIdem(t, newStore(t)) })
 	t.Run("delete", func(t *testing.T) { testDeleteIdem(t, newStore(t)) })
 	t.Run("purge", func(t *testing.T) { testPurgeIdem(t, newStore(t)) })
+	t.Run("usage", func(t *testing.T) { testIdemUsage(t, newStore(t)) })
 }
 
 func record(client, key, hash string, expires time.Time) runstore.IdempotencyRecord {

@@ -31,6 +31,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) runstore.Store) {
 	t.Run("concurrent updates", func(t *testing.T) { testConcurrentUpdates(t, newStore(t)) })
 	t.Run("active runs", func(t *testing.T) { testActive(t, newStore(t)) })
 	t.Run("purge", func(t *testing.T) { testPurge(t, newStore(t)) })
+	t.Run("usage", func(t *testing.T) { testRunUsage(t, newStore(t)) })
 }
 
 // Sample returns a queued run with every field set that a queued run has.
