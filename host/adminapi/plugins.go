@@ -39,9 +39,6 @@ const (
 	KindSignatureRequired = "signature-required"
 	KindInstallFailed     = "install-failed"
 	KindLengthRequired    = "length-required"
-	// KindQuotaExceeded answers a write that would take the client over
-	// one of its storage quotas (host/quota).
-	KindQuotaExceeded = "quota-exceeded"
 )
 
 // busyRetry is the Retry-After of a submission refused while other
@@ -378,7 +375,7 @@ func (a *API) failRegistry(w http.ResponseWriter, r *http.Request, err error) {
 		p = problem.New(http.StatusForbidden, problem.KindForbidden, err.Error())
 	case errors.Is(err, quota.ErrExceeded):
 		w.Header().Set("Retry-After", quotaRetry)
-		p = problem.New(http.StatusTooManyRequests, KindQuotaExceeded, "the pending bundles of this client are over its quota; wait for their review")
+		p = problem.New(http.StatusTooManyRequests, problem.KindQuotaExceeded, "the pending bundles of this client are over its quota; wait for their review")
 	case errors.Is(err, registry.ErrBusy):
 		w.Header().Set("Retry-After", busyRetry)
 		p = problem.New(http.StatusServiceUnavailable, problem.KindUnavailable, "too many bundles are being processed; retry shortly")

@@ -9,6 +9,7 @@ import (
 	"github.com/secure-agent/saa/host/adminapi"
 	"github.com/secure-agent/saa/host/auth/authstore"
 	"github.com/secure-agent/saa/host/problem"
+	"github.com/secure-agent/saa/host/quota"
 	"github.com/secure-agent/saa/host/runs"
 )
 
@@ -101,8 +102,11 @@ func (s *Server) webhookSecret(w http.ResponseWriter, r *http.Request) {
 // maps to; anything unexpected is logged and answered 500.
 func (s *Server) writeRunsError(w http.ResponseWriter, r *http.Request, err error) {
 	if p := runsProblem(err); p != nil {
-		if p.Status == http.StatusServiceUnavailable || p.Status == http.StatusConflict {
+		switch p.Status {
+		case http.StatusServiceUnavailable, http.StatusConflict:
 			w.Header().Set("Retry-After", "1")
+		case http.StatusTooManyRequests:
+			w.Header().Set("Retry-After", quotaRetryAfter)
 		}
 		problem.WriteError(w, p)
 		return
@@ -128,7 +132,12 @@ var runsErrors = []struct {
 	{runs.ErrIdempotencyDisabled, http.StatusBadRequest, KindInvalidIdempotencyKey, "idempotency keys are not enabled on this server"},
 	{runs.ErrQueueFull, http.StatusServiceUnavailable, KindQueueFull, "too many runs are queued; retry later"},
 	{runs.ErrNotRunning, http.StatusServiceUnavailable, problem.KindUnavailable, "the server is shutting down; retry later"},
+	{quota.ErrExceeded, http.StatusTooManyRequests, problem.KindQuotaExceeded, "this client keeps as many idempotency records or runs as its quota allows; they free as they expire"},
 }
+
+// quotaRetryAfter is the Retry-After of a quota refusal: stored records
+// leave when they expire and the hourly sweep deletes them.
+const quotaRetryAfter = "3600"
 
 func runsProblem(err error) *problem.Error {
 	for _, m := range runsErrors {

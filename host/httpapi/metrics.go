@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/quota"
 	"github.com/secure-agent/saa/host/runs"
 )
 
@@ -71,6 +72,13 @@ func NewMetrics() *Metrics {
 	}
 	m.reg.MustRegister(m.invocations, m.invokeTime, m.httpReqs, m.httpTime, m.inFlight, m.tokens, m.egress,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for _, store := range []string{quota.StoreIdempotency, quota.StoreRuns, quota.StoreBundles} {
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "saa_quota_exceeded_total",
+			Help:        "Writes refused because the client was over its storage quota, by store.",
+			ConstLabels: prometheus.Labels{"store": store},
+		}, func() float64 { return float64(quota.Refusals()[store]) }))
+	}
 	return m
 }
 

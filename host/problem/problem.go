@@ -33,6 +33,10 @@ const (
 	KindTooManyRequests   = "too-many-requests"
 	KindInternal          = "internal"
 	KindUnavailable       = "unavailable"
+	// KindQuotaExceeded answers a write that would take a client over one
+	// of its storage quotas (429: the client's own usage, which frees as its
+	// records expire or are reviewed).
+	KindQuotaExceeded = "quota-exceeded"
 )
 
 // Error is an HTTP error: the status to answer, the problem kind and a detail

@@ -138,7 +138,7 @@ func (m *Manager) interrupt(ctx context.Context, id string) (Run, error) {
 const purgeInterval = time.Hour
 
 func (m *Manager) purgeLoop() {
-	t := time.NewTicker(purgeInterval)
+	t := time.NewTicker(m.cfg.SweepInterval)
 	defer t.Stop()
 	for {
 		m.purge(m.bgCtx)

@@ -8,7 +8,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
+
+	"github.com/secure-agent/saa/host/quota"
 
 	"github.com/secure-agent/saa/host/runs/runstore"
 )
@@ -38,6 +41,8 @@ type Response = runstore.Response
 // interrupted by its death. A shared backend would need leases instead.
 type Idempotency struct {
 	store runstore.IdempotencyStore
+	quota quota.Limit
+	mu    sync.Mutex // serialises quota checks with claims
 	// owner identifies this process in the records of calls in flight.
 	owner string
 	now   func() time.Time
@@ -45,7 +50,7 @@ type Idempotency struct {
 
 // NewIdempotency returns an Idempotency on s.
 func NewIdempotency(s runstore.IdempotencyStore) *Idempotency {
-	return &Idempotency{store: s, owner: rand.Text(), now: time.Now}
+	return &Idempotency{store: s, owner: rand.Text(), now: time.Now, quota: DefaultIdempotencyQuota}
 }
 
 // Begin claims key for a synchronous call of plugin.action with input. It
@@ -61,8 +66,10 @@ func (i *Idempotency) Begin(ctx context.Context, clientID, key, plugin, action s
 		ClientID: clientID, Key: key, RequestHash: fingerprint("sync", plugin, action, "", input),
 		Owner: i.owner, CreatedAt: now, ExpiresAt: now.Add(IdempotencyTTL),
 	}
-	got, claimed, err := i.store.ClaimIdempotency(ctx, rec, now)
+	got, claimed, err := i.claim(ctx, rec, now)
 	switch {
+	case errors.Is(err, quota.ErrExceeded):
+		return nil, err
 	case err != nil:
 		return nil, fmt.Errorf("begin idempotent call: %w", err)
 	case claimed:
@@ -136,8 +143,10 @@ func (i *Idempotency) claimRun(ctx context.Context, r *Request, id string) (stri
 		RequestHash: fingerprint("async", r.Plugin, r.Action, r.CallbackURL, r.Input),
 		RunID:       id, Done: true, CreatedAt: now, ExpiresAt: now.Add(IdempotencyTTL),
 	}
-	got, claimed, err := i.store.ClaimIdempotency(ctx, rec, now)
+	got, claimed, err := i.claim(ctx, rec, now)
 	switch {
+	case errors.Is(err, quota.ErrExceeded):
+		return "", err
 	case err != nil:
 		return "", fmt.Errorf("claim idempotency key: %w", err)
 	case claimed:

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/quota"
 	"github.com/secure-agent/saa/host/runs/runstore"
 )
 
@@ -43,6 +44,12 @@ type Config struct {
 	Retry RetryPolicy
 	// Retention is how long finished runs stay readable; default 7 days.
 	Retention time.Duration
+	// SweepInterval is how often old runs and expired idempotency keys are
+	// deleted; default an hour.
+	SweepInterval time.Duration
+	// Quota bounds each client's stored runs (count, and bytes as stored);
+	// zero fields take DefaultRunQuota's, negative ones mean no bound.
+	Quota quota.Limit
 	// Classify maps an Invoke error to the stored kind and caller-safe
 	// message; default Classify.
 	Classify func(error) (kind, message string)
@@ -58,6 +65,9 @@ type Manager struct {
 	queue *queue
 	// sends bounds concurrent callback deliveries.
 	sends chan struct{}
+
+	// quotaMu serialises a new run's quota check with its creation.
+	quotaMu sync.Mutex
 
 	mu         sync.Mutex
 	state      managerState
@@ -99,6 +109,8 @@ func New(cfg Config) (*Manager, error) {
 	cfg.Workers = cmpOr(cfg.Workers, 4)
 	cfg.MaxQueued = cmpOr(cfg.MaxQueued, 1000)
 	cfg.Retention = cmpOr(cfg.Retention, 7*24*time.Hour)
+	cfg.SweepInterval = cmpOr(cfg.SweepInterval, purgeInterval)
+	cfg.Quota = withDefault(cfg.Quota, DefaultRunQuota)
 	cfg.Retry = cfg.Retry.withDefaults()
 	if cfg.Classify == nil {
 		cfg.Classify = Classify
@@ -218,7 +230,19 @@ func (m *Manager) Submit(ctx context.Context, req Request) (Run, error) {
 			id, replay = first, true
 		}
 	}
-	return m.create(ctx, &req, id, replay)
+	if replay {
+		return m.create(ctx, &req, id, true)
+	}
+	m.quotaMu.Lock()
+	defer m.quotaMu.Unlock()
+	if err := m.checkRunQuota(ctx, &req); err != nil {
+		if req.IdempotencyKey != "" {
+			// The key must not point at a run that was never created.
+			err = errors.Join(err, m.cfg.Idempotency.Abandon(ctx, req.Principal.ClientID, req.IdempotencyKey))
+		}
+		return Run{}, err
+	}
+	return m.create(ctx, &req, id, false)
 }
 
 func (m *Manager) accepting() error {
