@@ -26,6 +26,7 @@ commands:
   token --client-id ID --client-secret S --scopes a,b
                                  get an access token from a running server
   audit verify                   check the audit log's hash chain
+  compact [--data-dir DIR]       give deleted records' space back to the disk (server stopped)
 `
 
 func main() {
@@ -48,6 +49,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"client": runClient,
 		"token":  runToken,
 		"audit":  runAudit,
+		// compact rewrites an idle database without its free pages.
+		"compact": runCompact,
 		// healthcheck is for a container's HEALTHCHECK: GET /readyz.
 		"healthcheck": runHealthcheck,
 	}

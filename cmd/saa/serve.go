@@ -18,6 +18,7 @@ import (
 	"github.com/secure-agent/saa/host/auth"
 	"github.com/secure-agent/saa/host/egress"
 	"github.com/secure-agent/saa/host/httpapi"
+	"github.com/secure-agent/saa/host/quota"
 	"github.com/secure-agent/saa/host/registry"
 	"github.com/secure-agent/saa/host/runs"
 )
@@ -36,6 +37,31 @@ type serveConfig struct {
 	host   host.Config
 	auth   auth.Config
 	getenv func(string) string
+	quotas quotas
+}
+
+// quotas are the per-client storage quotas (SAA_QUOTA_*); a zero field is
+// the component's default.
+type quotas struct {
+	idempotency, runs, bundles quota.Limit
+}
+
+// loadQuotas reads SAA_QUOTA_IDEMPOTENCY, SAA_QUOTA_RUNS and
+// SAA_QUOTA_BUNDLES ("<count>/<size>", such as "10000/256MiB").
+func loadQuotas(getenv func(string) string) (quotas, error) {
+	var q quotas
+	for name, dst := range map[string]*quota.Limit{
+		"SAA_QUOTA_IDEMPOTENCY": &q.idempotency, "SAA_QUOTA_RUNS": &q.runs, "SAA_QUOTA_BUNDLES": &q.bundles,
+	} {
+		if v := getenv(name); v != "" {
+			l, err := quota.Parse(v)
+			if err != nil {
+				return quotas{}, fmt.Errorf("%s: %w", name, err)
+			}
+			*dst = l
+		}
+	}
+	return q, nil
 }
 
 // loadServeConfig reads the environment, then the flags.
@@ -49,6 +75,9 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 		return c, err
 	}
 	c.auth.ApplyEnv(getenv)
+	if c.quotas, err = loadQuotas(getenv); err != nil {
+		return c, err
+	}
 
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -110,7 +139,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return err
 	}
-	reg, secs, err := startRegistry(ctx, rt, log)
+	reg, secs, err := startRegistry(ctx, rt, cfg.quotas.bundles, log)
 	if err != nil {
 		return err
 	}
@@ -160,14 +189,14 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 // startRegistry opens the registry of published plugins and installs every
 // enabled plugin's active version. Published plugins never shadow the
 // trusted local ones loaded from the plugins dir.
-func startRegistry(ctx context.Context, rt *host.Runtime, log *slog.Logger) (*registry.Registry, *registry.Secrets, error) {
+func startRegistry(ctx context.Context, rt *host.Runtime, pending quota.Limit, log *slog.Logger) (*registry.Registry, *registry.Secrets, error) {
 	var local []string
 	for _, m := range rt.Plugins() {
 		local = append(local, m.Name)
 	}
 	reg, err := registry.New(registry.Config{
 		Store: rt.DB().Registry(), Runtime: rt, LocalNames: func() []string { return local },
-		Audit: rt.Audit(), Logger: log.With("component", "registry"),
+		Audit: rt.Audit(), Logger: log.With("component", "registry"), PendingQuota: pending,
 	})
 	if err != nil {
 		return nil, nil, err
@@ -210,8 +239,9 @@ func startRuns(ctx context.Context, cfg serveConfig, rt *host.Runtime, metrics *
 	guard := egress.New(egress.Config{AllowCIDRs: cfg.host.EgressAllowCIDRs, OnRequest: metrics.ObserveEgress})
 	db := rt.DB()
 	idem := runs.NewIdempotency(db.Idempotency())
+	idem.SetQuota(cfg.quotas.idempotency)
 	mgr, err := runs.New(runs.Config{
-		Store: db.Runs(), Invoker: metrics.Invoker(rt), Idempotency: idem,
+		Store: db.Runs(), Invoker: metrics.Invoker(rt), Idempotency: idem, Quota: cfg.quotas.runs,
 		Sender: httpapi.NewCallbackSender(guard), WebhookKey: key, Logger: log,
 	})
 	if err != nil {

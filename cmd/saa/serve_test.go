@@ -15,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/secure-agent/saa/host/quota"
 )
 
 func TestLoadServeConfig(t *testing.T) {
@@ -52,6 +54,20 @@ func TestLoadServeConfig(t *testing.T) {
 			}
 		})
 	}
+	t.Run("quotas", func(t *testing.T) {
+		env := map[string]string{"SAA_QUOTA_RUNS": "50/1MiB", "SAA_QUOTA_BUNDLES": "0/0"}
+		c, err := loadServeConfig(nil, func(k string) string { return env[k] }, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.quotas.runs != (quota.Limit{Count: 50, Bytes: 1 << 20}) || c.quotas.bundles != (quota.Limit{Count: -1, Bytes: -1}) || c.quotas.idempotency != (quota.Limit{}) {
+			t.Errorf("quotas = %+v", c.quotas)
+		}
+		env = map[string]string{"SAA_QUOTA_IDEMPOTENCY": "lots"}
+		if _, err := loadServeConfig(nil, func(k string) string { return env[k] }, io.Discard); err == nil || !strings.Contains(err.Error(), "SAA_QUOTA_IDEMPOTENCY") {
+			t.Errorf("a bad quota: %v", err)
+		}
+	})
 	t.Run("bad environment", func(t *testing.T) {
 		if _, err := loadServeConfig(nil, func(k string) string { return map[string]string{"ENVIRONMENT": "prod"}[k] }, io.Discard); err == nil {
 			t.Fatal("ENVIRONMENT=prod accepted")

@@ -103,8 +103,9 @@ func Refusals() map[string]uint64 {
 }
 
 // Parse reads "<count>/<size>", such as "10000/256MiB": a number of records
-// and a size in bytes with an optional KiB, MiB or GiB suffix; 0 means no
-// bound.
+// and a size in bytes with an optional KiB, MiB or GiB suffix. A 0 means no
+// bound and is returned as -1, so that a limit an operator set is never
+// mistaken for an unset one (which users of Limit fill with defaults).
 func Parse(s string) (Limit, error) {
 	count, size, ok := strings.Cut(strings.TrimSpace(s), "/")
 	if !ok {
@@ -118,7 +119,14 @@ func Parse(s string) (Limit, error) {
 	if err != nil {
 		return Limit{}, fmt.Errorf("quota %q: %w", s, err)
 	}
-	return Limit{Count: n, Bytes: b}, nil
+	return Limit{Count: orNone(n), Bytes: int64(orNone(int(b)))}, nil
+}
+
+func orNone(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 func parseSize(s string) (int64, error) {

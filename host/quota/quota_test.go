@@ -10,7 +10,7 @@ import (
 func TestParse(t *testing.T) {
 	good := map[string]quota.Limit{
 		"10000/256MiB": {Count: 10000, Bytes: 256 << 20},
-		"0/0":          {},
+		"0/0":          {Count: -1, Bytes: -1},
 		" 5 / 1024 ":   {Count: 5, Bytes: 1024},
 		"1/2GiB":       {Count: 1, Bytes: 2 << 30},
 		"3/4KiB":       {Count: 3, Bytes: 4 << 10},
