@@ -62,3 +62,21 @@ func TestCheck(t *testing.T) {
 		t.Error("a zero limit bounded something")
 	}
 }
+
+// FuzzParse: Parse never panics, and what it accepts prints and bounds
+// consistently.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"10000/256MiB", "0/0", "1/2GiB", "a/b", "/", "9999999999999999999/1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		l, err := quota.Parse(s)
+		if err != nil {
+			return
+		}
+		if l.Count == 0 || l.Bytes == 0 || l.Count < -1 || l.Bytes < -1 {
+			t.Fatalf("Parse(%q) = %+v: zero or below -1", s, l)
+		}
+		_ = l.String()
+	})
+}
