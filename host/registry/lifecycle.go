@@ -47,6 +47,7 @@ func (r *Registry) Reject(ctx context.Context, name, version, admin, reason stri
 	defer r.mu.Unlock()
 	reason = cleanReason(reason)
 	now := r.now().UTC()
+	var module string
 	_, err := r.store.UpdatePlugin(ctx, name, func(p *PluginRecord) error {
 		i := p.find(version)
 		switch {
@@ -57,11 +58,13 @@ func (r *Registry) Reject(ctx context.Context, name, version, admin, reason stri
 		}
 		v := &p.Versions[i]
 		v.Status, v.Reason, v.ReviewedAt, v.ReviewedBy = StatusRejected, reason, now, admin
+		module = v.WasmSHA256
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("reject %s %s: %w", name, version, err)
 	}
+	r.dropModule(ctx, module)
 	r.record(ctx, admin, "plugin.reject", name, "version "+version+": "+reason)
 	return nil
 }
@@ -271,6 +274,30 @@ func (p *PluginRecord) update(version string, fn func(*VersionRecord)) error {
 	}
 	fn(&p.Versions[i])
 	return nil
+}
+
+// dropModule deletes the module sha unless a version that is not rejected
+// uses it: a rejected version never runs, so its module is dead weight. Its
+// manifest stays, for the review history. The caller holds r.mu. A failure
+// leaves the blob, which costs space only, and is logged.
+func (r *Registry) dropModule(ctx context.Context, sha string) {
+	if sha == "" {
+		return
+	}
+	all, err := r.store.ListPlugins(ctx)
+	if err == nil {
+		for _, p := range all {
+			for _, v := range p.Versions {
+				if v.WasmSHA256 == sha && v.Status != StatusRejected {
+					return
+				}
+			}
+		}
+		err = r.store.DeleteBlob(ctx, sha)
+	}
+	if err != nil {
+		r.log.WarnContext(ctx, "rejected module not deleted", "sha256", sha, logKeyErr, err)
+	}
 }
 
 // cleanReason makes a reason one bounded line of printable text.

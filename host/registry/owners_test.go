@@ -115,6 +115,13 @@ func TestRejectedVersionMayBeResubmitted(t *testing.T) {
 	if err := e.reg.Reject(ctx, "echo", "1.0.0", "admin", "fix the description"); err != nil {
 		t.Fatal(err)
 	}
+	// The rejected module is deleted (it can never run); its review stays.
+	if _, err := e.rt.DB().Registry().GetBlob(ctx, sha256Hex(e.wasm)); !errors.Is(err, registry.ErrNotFound) {
+		t.Errorf("the rejected module is still stored: %v", err)
+	}
+	if v, err := e.reg.Version(ctx, "echo", "1.0.0"); err != nil || v.Status != registry.StatusRejected {
+		t.Fatalf("rejected version's review: %+v, %v", v.Status, err)
+	}
 	fixed := e.variant("1.0.0", "description:", "description: Fixed.")
 	v, err := e.submitAs(alice, fixed)
 	if err != nil {

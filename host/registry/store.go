@@ -75,6 +75,9 @@ type Store interface {
 	UpdatePlugin(ctx context.Context, name string, fn func(*PluginRecord) error, blobs ...[]byte) (PluginRecord, error)
 	// GetBlob returns the blob whose SHA-256 is sha256hex.
 	GetBlob(ctx context.Context, sha256hex string) ([]byte, error)
+	// DeleteBlob removes the blob whose SHA-256 is sha256hex; removing a
+	// missing blob is not an error.
+	DeleteBlob(ctx context.Context, sha256hex string) error
 	// GetPublisher returns the publisher called name.
 	GetPublisher(ctx context.Context, name string) (PublisherRecord, error)
 	// ListPublishers returns every publisher, by name.

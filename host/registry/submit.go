@@ -84,12 +84,17 @@ func (r *Registry) keep(ctx context.Context, b *bundle.Bundle, who Submitter) (V
 	if err := checkSignature(pub, rec); err != nil {
 		return Version{}, fmt.Errorf("submit %s %s: %w", m.Name, m.Version, err)
 	}
+	var replaced string
 	p, err := r.store.UpdatePlugin(ctx, m.Name, func(p *PluginRecord) error {
+		if i := p.find(rec.Version); i >= 0 {
+			replaced = p.Versions[i].WasmSHA256
+		}
 		return addVersion(p, m.Publisher, rec)
 	}, b.ManifestRaw, b.Wasm)
 	if err != nil {
 		return Version{}, fmt.Errorf("submit %s %s: %w", m.Name, m.Version, err)
 	}
+	r.dropModule(ctx, replaced)
 	r.record(ctx, who.Name, "plugin.submit", m.Name, fmt.Sprintf("version %s sha256 %s %s", rec.Version, rec.WasmSHA256, signedText(rec)))
 	if pub, err = r.claim(ctx, pub, who); err != nil {
 		return Version{}, fmt.Errorf("submit %s %s: %w", m.Name, m.Version, err)

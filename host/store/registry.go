@@ -80,6 +80,18 @@ func (s *RegistryStore) GetBlob(ctx context.Context, sha256hex string) ([]byte, 
 	return v, nil
 }
 
+// DeleteBlob implements registry.Store.
+func (s *RegistryStore) DeleteBlob(ctx context.Context, sha256hex string) error {
+	if err := ctxErr(ctx); err != nil {
+		return err
+	}
+	err := s.db.delete(bucketRegistryBlobs, sha256hex)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("delete blob %s: %w", sha256hex, err)
+	}
+	return nil
+}
+
 // GetPublisher implements registry.Store.
 func (s *RegistryStore) GetPublisher(ctx context.Context, name string) (registry.PublisherRecord, error) {
 	var p registry.PublisherRecord

@@ -185,6 +185,14 @@ func testBlobs(t *testing.T, s registry.Store) {
 			t.Errorf("blob %s: got %d bytes back, want %d", Digest(b), len(got), len(b))
 		}
 	}
+	must(t, s.DeleteBlob(ctx, Digest(big)), "delete blob")
+	must(t, s.DeleteBlob(ctx, Digest(big)), "delete a missing blob")
+	if _, err := s.GetBlob(ctx, Digest(big)); !errors.Is(err, registry.ErrNotFound) {
+		t.Errorf("deleted blob: %v, want ErrNotFound", err)
+	}
+	if _, err := s.GetBlob(ctx, Digest(blobs[0])); err != nil {
+		t.Errorf("another blob went too: %v", err)
+	}
 }
 
 func testList(t *testing.T, s registry.Store) {
