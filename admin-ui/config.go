@@ -65,6 +65,7 @@ type Registry interface {
 	Disable(ctx context.Context, name, admin string) error
 	Enable(ctx context.Context, name, admin string) error
 	Rollback(ctx context.Context, name, version, admin string) error
+	Publisher(ctx context.Context, name string) (registry.Publisher, error)
 }
 
 var (

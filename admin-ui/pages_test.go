@@ -41,6 +41,9 @@ func TestSecurityHeaders(t *testing.T) {
 func TestPagesRender(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	v := f.submit(issuesManifest(t), fakeWasm)
+	if err := f.registry.SetOwners(t.Context(), "acme", []string{"acme-ci-client"}, "admin"); err != nil {
+		t.Fatal(err)
+	}
 	admin := f.signIn(auth.AdminUser, adminPassword)
 	admin.post("/admin/clients", url.Values{"name": {"agent"}, "scope": {"introspect"}})
 	clients, _ := f.auth.Clients().List(t.Context())
@@ -50,6 +53,7 @@ func TestPagesRender(t *testing.T) {
 		{"/admin", "Calls in the last hour"},
 		{"/admin/plugins", "Waiting for review"},
 		{"/admin/plugins/issues", "Versions"},
+		{"/admin/plugins/issues", "<code>acme-ci-client</code>"},
 		{"/admin/plugins/issues/versions/" + v.Version, "Secrets and where each is sent"},
 		{"/admin/clients", "agent"},
 		{"/admin/clients/new", "What it may call"},

@@ -44,7 +44,11 @@ func (u *UI) pluginPage(w http.ResponseWriter, r *http.Request) {
 	if u.cfg.Registry != nil {
 		p, err := u.cfg.Registry.Get(r.Context(), name)
 		if err == nil {
-			u.render(w, r, http.StatusOK, "plugin", view{Title: p.Name, Nav: "plugins", Data: buildPublished(p)})
+			d := buildPublished(p)
+			if pub, err := u.cfg.Registry.Publisher(r.Context(), p.Publisher); err == nil {
+				d.Owners = pub.Owners
+			}
+			u.render(w, r, http.StatusOK, "plugin", view{Title: p.Name, Nav: "plugins", Data: d})
 			return
 		}
 		if !errors.Is(err, registry.ErrNotFound) {

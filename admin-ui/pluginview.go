@@ -134,10 +134,12 @@ type versionRow struct {
 // versions: its capabilities are shown directly.
 type pluginData struct {
 	Name, Description, Publisher string
-	Active                       string
-	State, StateClass            string
-	Local, Enabled               bool
-	Versions                     []versionRow
+	// Owners are the OAuth clients allowed to publish under Publisher.
+	Owners            []string
+	Active            string
+	State, StateClass string
+	Local, Enabled    bool
+	Versions          []versionRow
 	// Caps are the local plugin's capabilities.
 	Caps *capabilities
 }
