@@ -1,9 +1,11 @@
 package host
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 	"strings"
 	"time"
@@ -44,6 +46,9 @@ type Config struct {
 	OnEgress func(host, verdict string)
 	// Resolver resolves egress host names; nil means the system resolver.
 	Resolver egress.Resolver
+	// EgressDial, if set, connects to addresses the egress guard vetted
+	// (tests: egresstest.LoopbackOnly); nil means a plain dialer.
+	EgressDial func(ctx context.Context, network, address string) (net.Conn, error)
 	// Getenv reads the environment (SAA_MASTER_KEY); nil means os.Getenv.
 	Getenv func(string) string
 }

@@ -67,7 +67,7 @@ func New(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 		return nil, err
 	}
 	rt.audit = newAuditWriter(audit.NewLog(rt.db.Audit()), rt.log)
-	rt.guard = egress.New(egress.Config{AllowCIDRs: cfg.EgressAllowCIDRs, Resolver: cfg.Resolver, OnRequest: cfg.OnEgress})
+	rt.guard = egress.New(egress.Config{AllowCIDRs: cfg.EgressAllowCIDRs, Resolver: cfg.Resolver, OnRequest: cfg.OnEgress, Dial: cfg.EgressDial})
 	if err := rt.loadDir(ctx, cfg.PluginsDir); err != nil {
 		return nil, err
 	}

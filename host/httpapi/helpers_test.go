@@ -24,6 +24,7 @@ import (
 	"github.com/secure-agent/saa/host/adminapi"
 	"github.com/secure-agent/saa/host/auth"
 	"github.com/secure-agent/saa/host/egress"
+	"github.com/secure-agent/saa/host/egress/egresstest"
 	"github.com/secure-agent/saa/host/runs"
 	"github.com/secure-agent/saa/pdk/pdktest"
 )
@@ -132,6 +133,7 @@ func newFixture(t testing.TB, o options) *fixture {
 		t.Fatal(err)
 	}
 	hc.Logger = slog.New(slog.DiscardHandler)
+	hc.EgressDial = egresstest.LoopbackOnly(t)
 	rt, err := host.New(ctx, hc)
 	if err != nil {
 		t.Fatal(err)
@@ -170,7 +172,7 @@ func newFixture(t testing.TB, o options) *fixture {
 
 // startRuns adds a started run manager to cfg, with fast callback retries.
 func (f *fixture) startRuns(cfg *Config, allowLoopback bool) {
-	var ec egress.Config
+	ec := egress.Config{Dial: egresstest.LoopbackOnly(f.t)}
 	if allowLoopback {
 		ec.AllowCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 	}
