@@ -138,7 +138,7 @@ func TestAsyncCallback(t *testing.T) {
 			var v runs.View
 			checkFor(t, 10*time.Second, 10*time.Millisecond, func() error {
 				v = f.run(tok, id)
-				if v.Callback == nil || v.Callback.State == "pending" || v.Callback.State == "" {
+				if v.Callback == nil || v.Callback.State == "pending" || v.Callback.State == runs.DeliveryWaiting {
 					return fmt.Errorf("callback %+v", v.Callback)
 				}
 				return nil

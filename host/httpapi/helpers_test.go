@@ -25,6 +25,7 @@ import (
 	"github.com/secure-agent/saa/host/auth"
 	"github.com/secure-agent/saa/host/egress"
 	"github.com/secure-agent/saa/host/egress/egresstest"
+	"github.com/secure-agent/saa/host/httpapi/openapi/openapitest"
 	"github.com/secure-agent/saa/host/runs"
 	"github.com/secure-agent/saa/pdk/pdktest"
 )
@@ -44,9 +45,11 @@ actions:
     effect: read
     input:
       type: object
-      properties: { message: { type: string, maxLength: 100000 } }
+      properties: { message: { $ref: "#/$defs/message" } }
       required: [message]
       additionalProperties: false
+      $defs:
+        message: { type: string, maxLength: 100000 }
     output:
       type: object
       properties: { message: { type: string } }
@@ -113,6 +116,9 @@ type fixture struct {
 	runs *runs.Manager
 	srv  *Server
 	http *httptest.Server
+	// client checks every answer against the served /openapi.json.
+	client  *http.Client
+	openapi *openapitest.Checker
 }
 
 // options adjust a fixture.
@@ -167,7 +173,32 @@ func newFixture(t testing.TB, o options) *fixture {
 	f.http.Config.Handler = f.srv
 	f.http.Start()
 	t.Cleanup(f.http.Close)
+	f.checkAnswers()
 	return f
+}
+
+// undocumented are the path prefixes /openapi.json does not describe (it
+// documents the agents' API); answers there are not checked against it.
+var undocumented = []string{"/oauth2/", "/.well-known/", "/admin", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"}
+
+// checkAnswers makes f.client check every answer against the document the
+// server serves: status, content type and body schema.
+func (f *fixture) checkAnswers() {
+	resp, err := f.http.Client().Get(f.http.URL + "/openapi.json")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	doc, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		f.t.Fatalf("GET /openapi.json: %d %v", resp.StatusCode, err)
+	}
+	o := openapitest.Options{Undocumented: undocumented,
+		Closed: []string{"Problem", "Run", "RunError", "RunCallback", "Catalog", "CatalogAction"}}
+	if f.openapi, err = openapitest.New(doc, o); err != nil {
+		f.t.Fatal(err)
+	}
+	f.client = &http.Client{Transport: &openapitest.Transport{Base: f.http.Client().Transport, Checker: f.openapi, TB: f.t}}
 }
 
 // startRuns adds a started run manager to cfg, with fast callback retries.
@@ -227,7 +258,7 @@ type response struct {
 
 func (f *fixture) do(req *http.Request) response {
 	f.t.Helper()
-	resp, err := f.http.Client().Do(req)
+	resp, err := f.client.Do(req)
 	if err != nil {
 		f.t.Fatal(err)
 	}
