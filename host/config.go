@@ -22,6 +22,10 @@ type Config struct {
 	// PluginsDir holds the trusted local manifests loaded at start. Their
 	// wasm paths must stay inside its parent folder.
 	PluginsDir string
+	// LoadOnly, if set, names the only plugins of PluginsDir to load and
+	// compile (every manifest is still parsed): a one-shot call compiles
+	// just the plugin it runs.
+	LoadOnly []string
 	// Production refuses generated keys (ENVIRONMENT=production).
 	Production bool
 	// EgressAllowCIDRs lets plugins reach otherwise refused addresses

@@ -119,6 +119,9 @@ func (rt *Runtime) loadDir(ctx context.Context, dir string) error {
 	var g errgroup.Group
 	g.SetLimit(2)
 	for _, l := range loaded {
+		if len(rt.cfg.LoadOnly) > 0 && !slices.Contains(rt.cfg.LoadOnly, l.Name) {
+			continue
+		}
 		g.Go(func() error {
 			p, err := rt.load(ctx, l, root)
 			if err != nil {
