@@ -57,6 +57,16 @@ type Options struct {
 	Closed []string
 }
 
+// DefaultOptions are those of SAA's own document, which describes the
+// agents' API: the OAuth and admin APIs, health, metrics and the document
+// itself are not in it, and its fixed schemas are held closed.
+func DefaultOptions() Options {
+	return Options{
+		Undocumented: []string{"/oauth2/", "/.well-known/", "/admin", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"},
+		Closed:       []string{"Problem", "Run", "RunError", "RunCallback", "Catalog", "CatalogAction"},
+	}
+}
+
 // New parses the document.
 func New(doc []byte, o Options) (*Checker, error) {
 	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
