@@ -34,9 +34,11 @@ func TestRunViewsMatchTheDocument(t *testing.T) {
 		return r
 	}
 	cases := map[string]runs.Run{
-		"queued":    base,
-		"running":   with(func(r *runs.Run) { r.Status, r.StartedAt = runs.StatusRunning, now }),
-		"succeeded": with(func(r *runs.Run) { r.Status, r.Output, r.FinishedAt = runs.StatusSucceeded, []byte(`{"message":"hi"}`), now }),
+		"queued":  base,
+		"running": with(func(r *runs.Run) { r.Status, r.StartedAt = runs.StatusRunning, now }),
+		"succeeded": with(func(r *runs.Run) {
+			r.Status, r.Output, r.FinishedAt = runs.StatusSucceeded, []byte(`{"message":"hi"}`), now
+		}),
 		"failed": with(func(r *runs.Run) {
 			r.Status, r.ErrorKind, r.ErrorMessage, r.FinishedAt = runs.StatusFailed, runs.KindPluginTimeout, "the plugin ran past its timeout", now
 		}),
