@@ -33,14 +33,19 @@ func embedSchema(schemas map[string]any, name string, raw json.RawMessage) {
 	}
 	var defs []hoisted
 	collectDefs(root, "", &defs)
+	next := map[string]int{}
 	for i := range defs {
-		defs[i].name = uniqueName(schemas, defs, name+"."+defs[i].label)
+		defs[i].name = uniqueName(schemas, next, name+"."+defs[i].label)
+		schemas[defs[i].name] = nil // taken
 	}
 	schemas[name] = root
 	for _, d := range defs {
 		schemas[d.name] = d.node
 	}
-	rw := refRewriter{name: name, defs: defs}
+	rw := refRewriter{name: name, defs: make(map[string]string, len(defs))}
+	for _, d := range defs {
+		rw.defs[d.ptr] = d.name
+	}
 	rw.rewrite(root)
 	for _, d := range defs {
 		rw.rewrite(d.node)
@@ -126,19 +131,17 @@ func labelOf(ptr string) string {
 }
 
 // uniqueName returns base, or base with the first free "_N" suffix, so that
-// no hoisted def replaces another schema.
-func uniqueName(schemas map[string]any, defs []hoisted, base string) string {
-	taken := func(n string) bool {
-		if _, ok := schemas[n]; ok {
-			return true
-		}
-		return slices.ContainsFunc(defs, func(d hoisted) bool { return d.name == n })
-	}
+// no hoisted def replaces another schema. next remembers the last suffix
+// tried for each base, so many defs with one label stay linear.
+func uniqueName(schemas map[string]any, next map[string]int, base string) string {
 	name := base
-	for i := 2; taken(name); i++ {
-		name = fmt.Sprintf("%s_%d", base, i)
+	for {
+		if _, taken := schemas[name]; !taken {
+			return name
+		}
+		next[base]++
+		name = fmt.Sprintf("%s_%d", base, next[base]+1)
 	}
-	return name
 }
 
 // escapePointer escapes a JSON pointer segment (RFC 6901).
@@ -149,7 +152,7 @@ func escapePointer(s string) string {
 // refRewriter points a schema's local references into components/schemas.
 type refRewriter struct {
 	name string
-	defs []hoisted
+	defs map[string]string // hoisted def pointer to its components key
 }
 
 func (rw refRewriter) rewrite(v any) {
@@ -175,14 +178,12 @@ func (rw refRewriter) target(ref string) string {
 		return ref
 	}
 	name, rest := rw.name, ptr
-	best := -1
-	for i, d := range rw.defs {
-		if (ptr == d.ptr || strings.HasPrefix(ptr, d.ptr+"/")) && (best < 0 || len(d.ptr) > len(rw.defs[best].ptr)) {
-			best = i
+	// The longest hoisted pointer that ptr is, or lies under, wins.
+	for end := len(ptr); end > 0; end = strings.LastIndexByte(ptr[:end], '/') {
+		if def, ok := rw.defs[ptr[:end]]; ok {
+			name, rest = def, ptr[end:]
+			break
 		}
-	}
-	if best >= 0 {
-		name, rest = rw.defs[best].name, ptr[len(rw.defs[best].ptr):]
 	}
 	return "#" + (&url.URL{Fragment: "/components/schemas/" + name + rest}).EscapedFragment()
 }
