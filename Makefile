@@ -19,8 +19,8 @@ plugins: bin/saa ## build the first-party plugins and pin their sha256 in manife
 run: build ## build and start `saa serve` on the embedded defaults
 	bin/saa serve
 
-test-deps: ## install the npm packages the interop and lint tests use
-	@for d in $(NPM_DIRS); do [ -d $$d/node_modules ] || npm ci --no-audit --no-fund --prefix $$d || exit 1; done
+test-deps: ## install the npm packages the interop and lint tests use (again when a lock file changes)
+	@for d in $(NPM_DIRS); do [ $$d/node_modules/.package-lock.json -nt $$d/package-lock.json ] || npm ci --no-audit --no-fund --prefix $$d || exit 1; done
 
 test: build test-deps ## run every test
 	$(GO) test -count=1 -timeout 15m ./...

@@ -15,6 +15,7 @@ import (
 	extism "github.com/extism/go-sdk"
 
 	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/egress/egresstest"
 	"github.com/secure-agent/saa/host/plugintest"
 	"github.com/secure-agent/saa/host/wasm"
 )
@@ -170,6 +171,7 @@ func BenchmarkStartup(b *testing.B) {
 		cfg := host.DefaultConfig()
 		cfg.DataDir, cfg.PluginsDir = data, dir
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		cfg.EgressDial = egresstest.LoopbackOnly(b)
 		rt, err := host.New(context.Background(), cfg)
 		if err != nil {
 			return err

@@ -1,9 +1,11 @@
 package host
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 	"strings"
 	"time"
@@ -20,6 +22,10 @@ type Config struct {
 	// PluginsDir holds the trusted local manifests loaded at start. Their
 	// wasm paths must stay inside its parent folder.
 	PluginsDir string
+	// LoadOnly, if set, names the only plugins of PluginsDir to load and
+	// compile (every manifest is still parsed): a one-shot call compiles
+	// just the plugin it runs.
+	LoadOnly []string
 	// Production refuses generated keys (ENVIRONMENT=production).
 	Production bool
 	// EgressAllowCIDRs lets plugins reach otherwise refused addresses
@@ -44,6 +50,9 @@ type Config struct {
 	OnEgress func(host, verdict string)
 	// Resolver resolves egress host names; nil means the system resolver.
 	Resolver egress.Resolver
+	// EgressDial, if set, connects to addresses the egress guard vetted
+	// (tests: egresstest.LoopbackOnly); nil means a plain dialer.
+	EgressDial func(ctx context.Context, network, address string) (net.Conn, error)
 	// Getenv reads the environment (SAA_MASTER_KEY); nil means os.Getenv.
 	Getenv func(string) string
 }

@@ -6,14 +6,18 @@ import (
 	"testing"
 
 	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/internal/strictjson/strictjsontest"
 	"github.com/secure-agent/saa/host/plugintest"
 )
 
 // FuzzInvokeInput sends arbitrary action inputs through the whole Invoke
-// path: each is refused as invalid input or echoed back exactly.
+// path: each is refused as invalid input or echoed back exactly, and what
+// is accepted is valid UTF-8, one JSON value, without duplicate names
+// (checked by an independent parser).
 func FuzzInvokeInput(f *testing.F) {
 	for _, s := range []string{`{"message":"hi"}`, `{}`, `[]`, `{"message":"\u0000"}`, `{"message":1e999}`,
-		`{"message":"a"}{"message":"b"}`, "\xff", `{"message":"x","message":"y"}`, `  {"message":""}  `} {
+		`{"message":"a"}{"message":"b"}`, "\xff", `{"message":"x","message":"y"}`, `  {"message":""}  `,
+		`{"message":{"not":"a string"},"message":"b"}`, "{\"message\":\"\xc3\x28\"}", `{"message":"\ud800"}`} {
 		f.Add([]byte(s))
 	}
 	rt := newRuntime(f, plugintest.FirstParty("echo"))
@@ -25,6 +29,10 @@ func FuzzInvokeInput(f *testing.F) {
 			t.Fatalf("input %q: unexpected error %v", in, err)
 		case string(out) != string(in):
 			t.Fatalf("input %q came back as %q", in, out)
+		default:
+			if err := strictjsontest.Verify(in); err != nil {
+				t.Fatalf("Invoke accepted %q: %v", in, err)
+			}
 		}
 	})
 }

@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/egress/egresstest"
 	"github.com/secure-agent/saa/host/plugintest"
 	"github.com/secure-agent/saa/manifests"
 )
@@ -265,6 +266,7 @@ func TestBadModulesAreRefusedAtLoad(t *testing.T) {
 			tt.mutate(t, dir)
 			cfg := host.DefaultConfig()
 			cfg.DataDir, cfg.PluginsDir = filepath.Join(t.TempDir(), "data"), dir
+			cfg.EgressDial = egresstest.LoopbackOnly(t)
 			rt, err := host.New(context.Background(), cfg)
 			if err == nil {
 				rt.Close(context.Background())

@@ -1,16 +1,14 @@
 package host
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 
 	extism "github.com/extism/go-sdk"
 
 	"github.com/secure-agent/saa/host/egress"
+	"github.com/secure-agent/saa/host/internal/strictjson"
 	"github.com/secure-agent/saa/host/wasm"
 	"github.com/secure-agent/saa/manifests"
 	"github.com/secure-agent/saa/pdk/wire"
@@ -19,8 +17,10 @@ import (
 // Invoke runs plugin.action for p with input (JSON) and returns the output
 // (JSON). Every surface calls this one method, so every caller gets the same
 // checks, in this order: the action exists, p holds every scope it requires,
-// the input matches its schema; then the plugin runs, and its output is
-// scrubbed of secret values and must match the output schema.
+// the input is one strict JSON value (valid UTF-8, no duplicate member
+// names) matching its schema; then the plugin runs, and its output is
+// scrubbed of secret values and must be strict JSON matching the output
+// schema. The bytes passed on are exactly those checked.
 //
 // Every call, allowed or not, is recorded in the audit log.
 func (rt *Runtime) Invoke(ctx context.Context, p Principal, pluginName, action string, input []byte) ([]byte, error) {
@@ -101,26 +101,21 @@ func missingScopes(p Principal, required []string) []string {
 	return missing
 }
 
-// validateJSON checks that data is one JSON value matching the action's input
-// (or output) schema.
+// validateJSON checks that data is one strict JSON value (valid UTF-8, no
+// duplicate member names: see strictjson) matching the action's input (or
+// output) schema. The bytes passed on are exactly those checked, and strict
+// decoding means no reader of them can see another value than the schema
+// saw.
 func validateJSON(m *manifests.Manifest, action string, data []byte, input bool) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return fmt.Errorf("not JSON: %v", err)
-	}
-	if dec.More() {
-		return errors.New("not JSON: trailing data after the value")
+	v, err := strictjson.Decode(data)
+	if err != nil {
+		return err
 	}
 	schema := m.OutputSchema(action)
 	if input {
 		schema = m.InputSchema(action)
 	}
-	if err := schema.Validate(v); err != nil {
-		return err
-	}
-	return nil
+	return schema.Validate(v)
 }
 
 // guestLogger forwards a guest's log lines to slog, scrubbed of secrets.

@@ -67,7 +67,7 @@ func New(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 		return nil, err
 	}
 	rt.audit = newAuditWriter(audit.NewLog(rt.db.Audit()), rt.log)
-	rt.guard = egress.New(egress.Config{AllowCIDRs: cfg.EgressAllowCIDRs, Resolver: cfg.Resolver, OnRequest: cfg.OnEgress})
+	rt.guard = egress.New(egress.Config{AllowCIDRs: cfg.EgressAllowCIDRs, Resolver: cfg.Resolver, OnRequest: cfg.OnEgress, Dial: cfg.EgressDial})
 	if err := rt.loadDir(ctx, cfg.PluginsDir); err != nil {
 		return nil, err
 	}
@@ -119,6 +119,9 @@ func (rt *Runtime) loadDir(ctx context.Context, dir string) error {
 	var g errgroup.Group
 	g.SetLimit(2)
 	for _, l := range loaded {
+		if len(rt.cfg.LoadOnly) > 0 && !slices.Contains(rt.cfg.LoadOnly, l.Name) {
+			continue
+		}
 		g.Go(func() error {
 			p, err := rt.load(ctx, l, root)
 			if err != nil {

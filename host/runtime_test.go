@@ -14,6 +14,7 @@ import (
 
 	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/audit"
+	"github.com/secure-agent/saa/host/egress/egresstest"
 	"github.com/secure-agent/saa/host/plugintest"
 	"github.com/secure-agent/saa/manifests"
 )
@@ -31,6 +32,7 @@ func newRuntimeWith(t testing.TB, edit func(*host.Config), plugins ...plugintest
 	cfg.DataDir = filepath.Join(t.TempDir(), "data")
 	cfg.PluginsDir = plugintest.Install(t, plugins...)
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg.EgressDial = egresstest.LoopbackOnly(t)
 	if edit != nil {
 		edit(&cfg)
 	}

@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/secure-agent/saa/host/httpapi/openapi/openapitest"
 )
 
 // e2eBinary builds this command once per test binary: the end-to-end tests
@@ -58,6 +60,8 @@ type e2eServer struct {
 	stdout  *syncBuffer
 	stderr  *syncBuffer
 	exited  chan error
+	// openapi checks every answer against the served /openapi.json.
+	openapi *openapitest.Checker
 }
 
 // syncBuffer is a bytes.Buffer safe for a process writer and a test reader.
@@ -220,7 +224,42 @@ func (s *e2eServer) request(method, path, auth string, body io.Reader, headers .
 	if err != nil {
 		s.t.Fatal(err)
 	}
+	s.checkAnswer(req, resp, b)
 	return reply{resp.StatusCode, resp.Header, b}
+}
+
+// checkAnswer holds the answer to the served OpenAPI document: its status,
+// content type and body. The document changes when a plugin is approved,
+// so a disagreement is checked again against a fresh copy.
+func (s *e2eServer) checkAnswer(req *http.Request, resp *http.Response, body []byte) {
+	s.t.Helper()
+	check := func() error {
+		return s.openapi.Check(req.Method, req.URL.Path, resp.StatusCode, resp.Header, body)
+	}
+	if s.openapi != nil && check() == nil {
+		return
+	}
+	s.loadOpenAPI()
+	if err := check(); err != nil {
+		s.t.Errorf("OpenAPI: %v", err)
+	}
+}
+
+// loadOpenAPI reads the server's current /openapi.json.
+func (s *e2eServer) loadOpenAPI() {
+	s.t.Helper()
+	resp, err := http.Get(s.base + "/openapi.json")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	doc, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		s.t.Fatalf("GET /openapi.json: %d %v", resp.StatusCode, err)
+	}
+	if s.openapi, err = openapitest.New(doc, openapitest.DefaultOptions()); err != nil {
+		s.t.Fatal(err)
+	}
 }
 
 // postJSON posts a JSON body.

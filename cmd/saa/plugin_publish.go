@@ -302,7 +302,7 @@ func runPluginPublish(ctx context.Context, args []string, stdout, stderr io.Writ
 		return fail(stderr, fmt.Errorf("read bundle: %w", err))
 	}
 	if *token == "" {
-		if *token, err = publisherToken(ctx, *server, *id, *secret, scopePublish); err != nil {
+		if *token, err = clientToken(ctx, *server, *id, *secret, scopePublish); err != nil {
 			return fail(stderr, err)
 		}
 	}
@@ -314,8 +314,8 @@ func runPluginPublish(ctx context.Context, args []string, stdout, stderr io.Writ
 	return sendAndPrint(req, http.StatusCreated, stdout, stderr)
 }
 
-// publisherToken gets an access token with the client_credentials grant.
-func publisherToken(ctx context.Context, server, id, secret, scope string) (string, error) {
+// clientToken gets an access token with the client_credentials grant.
+func clientToken(ctx context.Context, server, id, secret, scope string) (string, error) {
 	form := url.Values{"grant_type": {"client_credentials"}, "scope": {scope}}
 	req, err := newCLIRequest(ctx, server, "/oauth2/token", "application/x-www-form-urlencoded", []byte(form.Encode()))
 	if err != nil {

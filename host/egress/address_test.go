@@ -50,7 +50,7 @@ func TestCheckAddr(t *testing.T) {
 		{"discard v6", "100::1"},
 		{"srv6", "5f00::1"},
 	}
-	g := New(Config{})
+	g := testGuard(t, Config{})
 	for _, tc := range refused {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := g.checkAddr(netip.MustParseAddr(tc.addr)); !errors.Is(err, ErrAddressRefused) {
@@ -78,7 +78,7 @@ func TestCheckAddr(t *testing.T) {
 }
 
 func TestCheckAddrOperatorAllow(t *testing.T) {
-	g := New(Config{AllowCIDRs: []netip.Prefix{
+	g := testGuard(t, Config{AllowCIDRs: []netip.Prefix{
 		netip.MustParsePrefix("10.1.2.0/24"),
 		netip.MustParsePrefix("fd00:1::/64"),
 	}})

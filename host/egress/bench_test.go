@@ -19,7 +19,7 @@ func BenchmarkDo(b *testing.B) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
 	b.Cleanup(srv.Close)
 	base := srv.URL + "/"
-	g := New(Config{AllowCIDRs: loopback})
+	g := testGuard(b, Config{AllowCIDRs: loopback})
 	b.Cleanup(g.Close)
 	dials := &dialLog{}
 	g.dialed = dials.add

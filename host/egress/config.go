@@ -3,6 +3,7 @@ package egress
 import (
 	"context"
 	"crypto/x509"
+	"net"
 	"net/netip"
 	"time"
 )
@@ -48,6 +49,11 @@ type Config struct {
 	// OnRequest, if set, is called once per attempted hop with the host name
 	// and one of the Verdict constants, for metrics. It must not block.
 	OnRequest func(host, verdict string)
+	// Dial, if set, opens the connection to an address the guard has vetted,
+	// instead of a net.Dialer. Tests set it to egresstest.LoopbackOnly, so a
+	// guard that regressed fails the test instead of sending packets off the
+	// machine; in a test binary an unset Dial reaches loopback only anyway.
+	Dial func(ctx context.Context, network, address string) (net.Conn, error)
 }
 
 // Resolver looks up the addresses of a host name. *net.Resolver implements it.

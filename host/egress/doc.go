@@ -28,6 +28,10 @@
 //   - The transport pools connections per host across sessions; isolation
 //     between plugins is by request, not by socket.
 //
+// Tests aim plugins at addresses the guard must refuse; in a test binary the
+// guard dials loopback only (Config.Dial, egresstest.LoopbackOnly), so a
+// regression fails the test instead of sending packets off the machine.
+//
 // This package must never log or return a secret value, never use a proxy
 // from the environment, and never let net/http follow a redirect by itself.
 package egress

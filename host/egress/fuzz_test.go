@@ -57,7 +57,7 @@ func FuzzURLCheck(f *testing.F) {
 		f.Add(s)
 	}
 	rs := fuzzRules(f)
-	s := New(Config{}).Session(&Policy{Plugin: "fuzz", Rules: rs}, nil)
+	s := testGuard(f, Config{}).Session(&Policy{Plugin: "fuzz", Rules: rs}, nil)
 	f.Fuzz(func(t *testing.T, raw string) {
 		u, err := parseURL(raw)
 		if err != nil {

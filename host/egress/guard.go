@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"strconv"
 	"syscall"
+	"testing"
 	"time"
 )
 
@@ -26,6 +27,11 @@ type Guard struct {
 // New returns a Guard for cfg, with defaults applied to zero fields.
 func New(cfg Config) *Guard {
 	g := &Guard{cfg: cfg.withDefaults()}
+	if g.cfg.Dial == nil && testing.Testing() {
+		// A test that forgot egresstest.LoopbackOnly still cannot reach
+		// another machine if address vetting regressed.
+		g.cfg.Dial = loopbackOnly
+	}
 	g.tr = &http.Transport{
 		Proxy:                  nil, // never a proxy from the environment
 		DialContext:            g.dial,
@@ -117,7 +123,29 @@ func (g *Guard) dialAddr(ctx context.Context, network string, ap netip.AddrPort)
 		}
 		return g.checkAddr(got.Addr())
 	}}
+	if g.cfg.Dial != nil {
+		if err := g.checkAddr(ap.Addr()); err != nil {
+			return nil, err
+		}
+		return g.cfg.Dial(ctx, network, ap.String())
+	}
 	return d.DialContext(ctx, network, ap.String())
+}
+
+// ErrNotLoopback is returned by the dialer of a test binary when asked for
+// an address that is not loopback: a test would have sent packets off the
+// machine. It deliberately does not wrap ErrAddressRefused, so a test that
+// expects a refusal fails.
+var ErrNotLoopback = errors.New("test binary: dial of a non-loopback address (address vetting let it through)")
+
+// loopbackOnly is a test binary's default dialer: loopback or an error.
+func loopbackOnly(ctx context.Context, network, address string) (net.Conn, error) {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil || !ap.Addr().Unmap().IsLoopback() {
+		return nil, fmt.Errorf("%w: %s", ErrNotLoopback, address)
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, network, address)
 }
 
 func parsePort(s string) (uint16, error) {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/secure-agent/saa/host/egress/egresstest"
 )
 
 // exactRule allows one scheme, host and port, any path: the smallest Rule.
@@ -117,10 +119,17 @@ func (d *dialLog) all() []netip.AddrPort {
 	return append([]netip.AddrPort(nil), d.addrs...)
 }
 
+// testGuard is New with a dialer that reaches loopback only and fails tb
+// otherwise: every test guard is built here.
+func testGuard(tb testing.TB, cfg Config) *Guard {
+	cfg.Dial = egresstest.LoopbackOnly(tb)
+	return New(cfg)
+}
+
 // newGuard returns a guard with a logged dialler, closed with the test.
 func newGuard(t *testing.T, cfg Config) (*Guard, *dialLog) {
 	t.Helper()
-	g := New(cfg)
+	g := testGuard(t, cfg)
 	log := &dialLog{}
 	g.dialed = log.add
 	t.Cleanup(g.Close)

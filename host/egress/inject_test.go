@@ -171,7 +171,7 @@ func TestEchoRedacted(t *testing.T) {
 }
 
 func TestRedactErr(t *testing.T) {
-	s := New(Config{}).Session(&Policy{Plugin: "demo"}, nil)
+	s := testGuard(t, Config{}).Session(&Policy{Plugin: "demo"}, nil)
 	s.mu.Lock()
 	s.addRedaction(secretValue)
 	s.mu.Unlock()

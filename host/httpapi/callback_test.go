@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/secure-agent/saa/host/egress"
+	"github.com/secure-agent/saa/host/egress/egresstest"
 )
 
 func TestCheckCallbackURL(t *testing.T) {
@@ -41,8 +42,8 @@ func TestCheckCallbackURL(t *testing.T) {
 	}
 }
 
-func newSender(allowLoopback bool) *CallbackSender {
-	var cfg egress.Config
+func newSender(t *testing.T, allowLoopback bool) *CallbackSender {
+	cfg := egress.Config{Dial: egresstest.LoopbackOnly(t)}
 	if allowLoopback {
 		cfg.AllowCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 	}
@@ -70,11 +71,14 @@ func TestSend(t *testing.T) {
 	}{
 		{"delivered", true, hook.URL + "/hook?run=1", http.StatusAccepted, nil},
 		{"loopback refused unless allowed", false, hook.URL + "/hook", 0, egress.ErrAddressRefused},
+		{"cloud metadata refused", true, "http://169.254.169.254/latest/meta-data/", 0, egress.ErrAddressRefused},
+		{"private address refused", true, "http://10.0.0.1:8080/cb", 0, egress.ErrAddressRefused},
+		{"IPv6 unique local refused", true, "http://[fd00::1]/cb", 0, egress.ErrAddressRefused},
 		{"redirect elsewhere refused", true, elsewhere.URL + "/hook", 0, egress.ErrDenied},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			status, err := newSender(tt.allow).Send(context.Background(), tt.url,
+			status, err := newSender(t, tt.allow).Send(context.Background(), tt.url,
 				map[string]string{"webhook-signature": "v1,abc", "Content-Type": "application/json"}, []byte(`{"id":"r"}`))
 			if !errors.Is(err, tt.refused) || (tt.refused == nil) != (err == nil) {
 				t.Fatalf("Send = %d, %v; want error %v", status, err, tt.refused)

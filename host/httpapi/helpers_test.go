@@ -24,6 +24,8 @@ import (
 	"github.com/secure-agent/saa/host/adminapi"
 	"github.com/secure-agent/saa/host/auth"
 	"github.com/secure-agent/saa/host/egress"
+	"github.com/secure-agent/saa/host/egress/egresstest"
+	"github.com/secure-agent/saa/host/httpapi/openapi/openapitest"
 	"github.com/secure-agent/saa/host/runs"
 	"github.com/secure-agent/saa/pdk/pdktest"
 )
@@ -43,9 +45,11 @@ actions:
     effect: read
     input:
       type: object
-      properties: { message: { type: string, maxLength: 100000 } }
+      properties: { message: { $ref: "#/$defs/message" } }
       required: [message]
       additionalProperties: false
+      $defs:
+        message: { type: string, maxLength: 100000 }
     output:
       type: object
       properties: { message: { type: string } }
@@ -112,6 +116,9 @@ type fixture struct {
 	runs *runs.Manager
 	srv  *Server
 	http *httptest.Server
+	// client checks every answer against the served /openapi.json.
+	client  *http.Client
+	openapi *openapitest.Checker
 }
 
 // options adjust a fixture.
@@ -132,6 +139,7 @@ func newFixture(t testing.TB, o options) *fixture {
 		t.Fatal(err)
 	}
 	hc.Logger = slog.New(slog.DiscardHandler)
+	hc.EgressDial = egresstest.LoopbackOnly(t)
 	rt, err := host.New(ctx, hc)
 	if err != nil {
 		t.Fatal(err)
@@ -165,12 +173,31 @@ func newFixture(t testing.TB, o options) *fixture {
 	f.http.Config.Handler = f.srv
 	f.http.Start()
 	t.Cleanup(f.http.Close)
+	f.checkAnswers()
 	return f
+}
+
+// checkAnswers makes f.client check every answer against the document the
+// server serves: status, content type and body schema.
+func (f *fixture) checkAnswers() {
+	resp, err := f.http.Client().Get(f.http.URL + "/openapi.json")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	doc, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		f.t.Fatalf("GET /openapi.json: %d %v", resp.StatusCode, err)
+	}
+	if f.openapi, err = openapitest.New(doc, openapitest.DefaultOptions()); err != nil {
+		f.t.Fatal(err)
+	}
+	f.client = &http.Client{Transport: &openapitest.Transport{Base: f.http.Client().Transport, Checker: f.openapi, TB: f.t}}
 }
 
 // startRuns adds a started run manager to cfg, with fast callback retries.
 func (f *fixture) startRuns(cfg *Config, allowLoopback bool) {
-	var ec egress.Config
+	ec := egress.Config{Dial: egresstest.LoopbackOnly(f.t)}
 	if allowLoopback {
 		ec.AllowCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 	}
@@ -225,7 +252,7 @@ type response struct {
 
 func (f *fixture) do(req *http.Request) response {
 	f.t.Helper()
-	resp, err := f.http.Client().Do(req)
+	resp, err := f.client.Do(req)
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -12,6 +11,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/internal/strictjson"
 	"github.com/secure-agent/saa/host/problem"
 )
 
@@ -91,8 +91,11 @@ func (s *Server) readInput(w http.ResponseWriter, r *http.Request) ([]byte, *pro
 			"the body exceeds "+itoa(int(tooBig.Limit))+" bytes")
 	case err != nil:
 		return nil, problem.New(http.StatusBadRequest, problem.KindBadRequest, "cannot read the body")
-	case !json.Valid(body):
-		return nil, problem.New(http.StatusBadRequest, KindInvalidJSON, "the body must be the action's input as one JSON value")
+	case strictjson.Check(body) != nil:
+		// The runtime applies the same rule; checking here answers a
+		// malformed body 400 before an idempotency key or a run is spent.
+		return nil, problem.New(http.StatusBadRequest, KindInvalidJSON,
+			"the body must be the action's input as one JSON value in UTF-8 without duplicate member names")
 	}
 	return body, nil
 }

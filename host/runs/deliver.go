@@ -121,14 +121,22 @@ func (m *Manager) record(c *runstore.Callback, status int, err error) {
 	switch {
 	case err == nil && status >= 200 && status < 300:
 		c.State, c.DeliveredAt, c.NextAttemptAt = runstore.DeliveryDelivered, now, time.Time{}
-	case err == nil && status == http.StatusGone:
-		// Standard Webhooks: 410 means the receiver wants no more.
+	case err == nil && refusedForGood(status):
 		c.State, c.NextAttemptAt = runstore.DeliveryFailed, time.Time{}
+		c.LastError = fmt.Sprintf("the receiver refused the callback (HTTP %d); not retried", status)
 	case c.Attempts >= m.cfg.Retry.MaxAttempts:
 		c.State, c.NextAttemptAt = runstore.DeliveryFailed, time.Time{}
 	default:
 		c.NextAttemptAt = now.Add(m.cfg.Retry.Delay(c.Attempts))
 	}
+}
+
+// refusedForGood reports whether a receiver's answer says that sending the
+// same callback again cannot succeed: a 4xx other than 408 Request Timeout
+// and 429 Too Many Requests, which ask for a later retry. 410 Gone is how
+// Standard Webhooks receivers say they want no more.
+func refusedForGood(status int) bool {
+	return status >= 400 && status < 500 && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests
 }
 
 func truncate(s string, n int) string {

@@ -3,7 +3,9 @@
 // through the same host.Runtime path as synchronous calls, the run's client
 // reads its status with Get, and an optional callback URL receives the result
 // as a POST signed in the Standard Webhooks format (webhook.go), retried with
-// exponential back-off and full jitter.
+// exponential back-off and full jitter until it is delivered, the attempts
+// run out, or the receiver refuses it for good (a 4xx other than 408 and
+// 429), which the run's callback records.
 //
 // Runs survive restarts. At Start, runs still queued are executed; runs found
 // running, whose process died mid-run, are marked failed with error kind

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -286,6 +287,13 @@ func TestCallbackRetries(t *testing.T) {
 		{"succeeds on the third attempt", []int{500, 503, 200}, runstore.DeliveryDelivered, 3},
 		{"gives up after max attempts", []int{500}, runstore.DeliveryFailed, 4},
 		{"stops at 410 Gone", []int{410}, runstore.DeliveryFailed, 1},
+		{"stops at 400", []int{400}, runstore.DeliveryFailed, 1},
+		{"stops at 401", []int{401}, runstore.DeliveryFailed, 1},
+		{"stops at 403", []int{403}, runstore.DeliveryFailed, 1},
+		{"stops at 404", []int{404}, runstore.DeliveryFailed, 1},
+		{"stops at 422", []int{422}, runstore.DeliveryFailed, 1},
+		{"retries 408 and 429", []int{408, 429, 204}, runstore.DeliveryDelivered, 3},
+		{"stops at 404 after a 503", []int{503, 404}, runstore.DeliveryFailed, 2},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -297,6 +305,11 @@ func TestCallbackRetries(t *testing.T) {
 			}
 			if c.state == runstore.DeliveryDelivered && r.Callback.DeliveredAt.IsZero() {
 				t.Error("no delivery time")
+			}
+			last := c.statuses[min(c.attempts, len(c.statuses))-1]
+			refused := last >= 400 && last < 500 && last != 408 && last != 429
+			if said := strings.Contains(r.Callback.LastError, "refused") && strings.Contains(r.Callback.LastError, "not retried"); said != refused {
+				t.Errorf("last error %q; want it to say the receiver refused for good: %v", r.Callback.LastError, refused)
 			}
 		})
 	}

@@ -42,6 +42,10 @@ type ErrorView struct {
 	Message string `json:"message"`
 }
 
+// DeliveryWaiting is how a view names the state of a callback whose run has
+// not finished: nothing is due yet. The store keeps it as DeliveryNone.
+const DeliveryWaiting runstore.DeliveryState = "waiting"
+
 // CallbackView is how a run's callback delivery is going.
 type CallbackView struct {
 	URL           string                 `json:"url"`
@@ -66,6 +70,9 @@ func ViewOf(r Run) View {
 		v.Error = &ErrorView{Kind: r.ErrorKind, Message: r.ErrorMessage}
 	}
 	if c := r.Callback; c.URL != "" {
+		if c.State == runstore.DeliveryNone {
+			c.State = DeliveryWaiting
+		}
 		v.Callback = &CallbackView{
 			URL: c.URL, State: c.State, Attempts: c.Attempts, NextAttemptAt: c.NextAttemptAt,
 			LastStatus: c.LastStatus, LastError: c.LastError, DeliveredAt: c.DeliveredAt,

@@ -1,7 +1,8 @@
-// Package lint runs a real OpenAPI linter, Redocly CLI, over a document, for
-// tests. The linter is an npm package installed in this folder by
-// `make test-deps` (package.json and its lock pin the version); redocly.yaml
-// beside it holds the rules. It is test tooling: nothing in the server
+// Package lint runs real OpenAPI tools over a document, for tests: the
+// Redocly CLI linter, and openapi-typescript with tsc to prove a generated
+// TypeScript client type-checks. The tools are npm packages installed in
+// this folder by `make test-deps` (package.json and its lock pin the
+// versions); redocly.yaml beside it holds the linter's rules. It is test tooling: nothing in the server
 // imports it.
 package lint
 

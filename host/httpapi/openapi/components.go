@@ -13,9 +13,11 @@ func components(plugins []*manifests.Manifest, publicURL string) map[string]any 
 	schemas := fixedSchemas()
 	for _, m := range plugins {
 		for _, a := range m.Actions {
-			for which, raw := range map[string]json.RawMessage{"input": a.Input, "output": a.Output} {
-				name := schemaName(m.Name, a.Name, which)
-				schemas[name] = embedSchema(raw, "#/components/schemas/"+name)
+			for _, s := range []struct {
+				which string
+				raw   json.RawMessage
+			}{{"input", a.Input}, {"output", a.Output}} {
+				embedSchema(schemas, schemaName(m.Name, a.Name, s.which), s.raw)
 			}
 		}
 	}
@@ -52,42 +54,6 @@ func scopeDescriptions(plugins []*manifests.Manifest) map[string]any {
 	return out
 }
 
-// embedSchema decodes an action's JSON Schema for embedding at base (a JSON
-// pointer inside the OpenAPI document): references local to the schema
-// ("#/$defs/x") are rewritten to point inside it there, and $id and $schema,
-// which would change how the document's references resolve, are dropped
-// from its root. A schema that does not decode is embedded as "any value"
-// (manifests are validated at load, so this does not happen).
-func embedSchema(raw json.RawMessage, base string) any {
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return map[string]any{}
-	}
-	if root, ok := v.(map[string]any); ok {
-		delete(root, "$id")
-		delete(root, "$schema")
-	}
-	return rewriteRefs(v, base)
-}
-
-func rewriteRefs(v any, base string) any {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, child := range t {
-			if s, ok := child.(string); ok && k == "$ref" && strings.HasPrefix(s, "#") {
-				t[k] = base + strings.TrimPrefix(s, "#")
-				continue
-			}
-			t[k] = rewriteRefs(child, base)
-		}
-	case []any:
-		for i, child := range t {
-			t[i] = rewriteRefs(child, base)
-		}
-	}
-	return v
-}
-
 func fixedParameters() map[string]any {
 	header := func(name, desc string, schema map[string]any) map[string]any {
 		return map[string]any{"name": name, "in": "header", "required": false, "description": desc, "schema": schema}
@@ -97,7 +63,7 @@ func fixedParameters() map[string]any {
 			map[string]any{"type": "string", "examples": []any{"respond-async"}}),
 		"IdempotencyKey": header(headerIdempotencyKey, "Makes a retried invocation return the first one's result instead of running again. Reusing a key with another input is refused (422); retrying while the first is still running gets 409.",
 			map[string]any{"type": "string", "maxLength": maxIdempotencyKey}),
-		"CallbackURL": header(headerCallbackURL, "With respond-async: where to POST the finished run. The body is the run; the X-SAA-Signature header is t=<unix time>,v1=<hex HMAC-SHA256 over \"<t>.<body>\">. The URL goes through the egress guard.",
+		"CallbackURL": header(headerCallbackURL, "With respond-async: where to POST the finished run. The body is the run (without its callback member), signed as Standard Webhooks specifies: webhook-id (the run id, the same on every retry), webhook-timestamp (Unix seconds) and webhook-signature: v1,<base64 HMAC-SHA256(key, id + \".\" + timestamp + \".\" + body)>; the key is the client's, from GET /admin/api/v1/webhook-secrets/{client_id}. The URL goes through the egress guard. Failed deliveries are retried with exponential back-off, except when the receiver answers 4xx other than 408 or 429.",
 			map[string]any{"type": "string", "format": "uri"}),
 	}
 }
@@ -152,7 +118,9 @@ func fixedSchemas() map[string]any {
 				"name": str, "description": str, "parameters": map[string]any{},
 			}},
 		}}},
-		"Run": runSchema(),
+		"Run":         runSchema(),
+		"RunError":    runErrorSchema(),
+		"RunCallback": runCallbackSchema(),
 	}
 }
 
@@ -164,12 +132,46 @@ func runSchema() map[string]any {
 		"properties": map[string]any{
 			"id": str, "plugin": str, "action": str,
 			"status":      map[string]any{"type": "string", "enum": []any{"queued", "running", "succeeded", "failed"}},
-			"result":      map[string]any{"description": "The action's output, when succeeded."},
-			"error":       ref("schemas", "Problem"),
+			"output":      map[string]any{"description": "The action's output (JSON), when the run succeeded."},
+			"error":       ref("schemas", "RunError"),
 			"created_at":  ts,
 			"started_at":  ts,
 			"finished_at": ts,
+			"callback":    ref("schemas", "RunCallback"),
 		},
 		"required": []any{"id", "plugin", "action", "status", "created_at"},
+	}
+}
+
+// runErrorSchema is why a run failed: the kind is the last segment of the
+// problem type a synchronous call would have answered.
+func runErrorSchema() map[string]any {
+	return map[string]any{
+		"type":        "object",
+		"description": "Why the run failed, when it failed. kind is what a synchronous call would have answered as problem type https://saa.dev/problems/<kind>.",
+		"properties": map[string]any{
+			"kind":    map[string]any{"type": "string", "examples": []any{"plugin-timeout", "invalid-output"}},
+			"message": map[string]any{"type": "string"},
+		},
+		"required": []any{"kind", "message"},
+	}
+}
+
+// runCallbackSchema is how a run's callback delivery is going.
+func runCallbackSchema() map[string]any {
+	ts := map[string]any{"type": "string", "format": "date-time"}
+	return map[string]any{
+		"type":        "object",
+		"description": "Where the finished run is POSTed (Callback-Url) and how delivery is going: waiting for the run to finish, pending (being delivered or retried), delivered, or failed. failed is final: attempts ran out, or the receiver refused with a 4xx other than 408 and 429 (last_error says so).",
+		"properties": map[string]any{
+			"url":             map[string]any{"type": "string", "format": "uri"},
+			"state":           map[string]any{"type": "string", "enum": []any{"waiting", "pending", "delivered", "failed"}},
+			"attempts":        map[string]any{"type": "integer", "minimum": 0},
+			"next_attempt_at": ts,
+			"last_status":     map[string]any{"type": "integer", "description": "The HTTP status of the last attempt, if it got one."},
+			"last_error":      map[string]any{"type": "string"},
+			"delivered_at":    ts,
+		},
+		"required": []any{"url", "state", "attempts"},
 	}
 }

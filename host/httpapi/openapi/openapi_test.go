@@ -134,8 +134,8 @@ func TestBuildRewritesLocalRefs(t *testing.T) {
 	tests := []struct {
 		name, schema, want string
 	}{
-		{"array items", "github.create_issue.input", `"$ref":"#/components/schemas/github.create_issue.input/$defs/label"`},
-		{"property", "tickets.open.input", `"$ref":"#/components/schemas/tickets.open.input/$defs/priority"`},
+		{"array items", "github.create_issue.input", `"$ref":"#/components/schemas/github.create_issue.input.label"`},
+		{"property", "tickets.open.input", `"$ref":"#/components/schemas/tickets.open.input.priority"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -143,8 +143,8 @@ func TestBuildRewritesLocalRefs(t *testing.T) {
 			if err := json.Compact(&compact, d.Components.Schemas[tt.schema]); err != nil {
 				t.Fatal(err)
 			}
-			if got := compact.String(); !strings.Contains(got, tt.want) {
-				t.Errorf("schema %s = %s, want it to contain %s", tt.schema, got, tt.want)
+			if got := compact.String(); !strings.Contains(got, tt.want) || strings.Contains(got, "$defs") {
+				t.Errorf("schema %s = %s, want it to contain %s and no $defs", tt.schema, got, tt.want)
 			}
 		})
 	}
