@@ -27,3 +27,6 @@ var ErrEmbedderMismatch = errors.New("collection was embedded by another embedde
 // ErrEmbedding means the embedder failed (for a remote embedder: the request
 // was refused by egress, or the endpoint answered an error).
 var ErrEmbedding = errors.New("embedding failed")
+
+// ErrNoChunk means the handle has no chunk with that id.
+var ErrNoChunk = errors.New("no such chunk")
