@@ -46,6 +46,8 @@ type Config struct {
 	Resolver egress.Resolver
 	// Getenv reads the environment (SAA_MASTER_KEY); nil means os.Getenv.
 	Getenv func(string) string
+	// RAG configures handles for large outputs.
+	RAG RAGConfig
 }
 
 // Limits are operator caps and defaults for plugin limits.
@@ -95,7 +97,7 @@ func (c Config) FromEnv(getenv func(string) string) (Config, error) {
 		}
 	}
 	c.Getenv = getenv
-	return c, nil
+	return c.ragFromEnv(getenv)
 }
 
 // Validate reports the first setting that cannot work.

@@ -20,7 +20,9 @@ import (
 // (JSON). Every surface calls this one method, so every caller gets the same
 // checks, in this order: the action exists, p holds every scope it requires,
 // the input matches its schema; then the plugin runs, and its output is
-// scrubbed of secret values and must match the output schema.
+// scrubbed of secret values and must match the output schema. Last, an
+// output over the action's RAG threshold, or any output when ctx carries
+// WithReturnHandle, is stored as a handle of p and replaced by its envelope.
 //
 // Every call, allowed or not, is recorded in the audit log.
 func (rt *Runtime) Invoke(ctx context.Context, p Principal, pluginName, action string, input []byte) ([]byte, error) {
@@ -87,6 +89,9 @@ func (rt *Runtime) invoke(ctx context.Context, p Principal, pluginName, action s
 	out = sess.Redact(out)
 	if err := validateJSON(pl.manifest, act.Name, out, false); err != nil {
 		return nil, sess, fmt.Errorf("plugin/%s: %w: %v", pl.manifest.Name, ErrInvalidOutput, sess.RedactString(err.Error()))
+	}
+	if out, err = rt.toHandle(ctx, p, pl.manifest.Name, act, out); err != nil {
+		return nil, sess, err
 	}
 	return out, sess, nil
 }

@@ -26,6 +26,8 @@ commands:
   token --client-id ID --client-secret S --scopes a,b
                                  get an access token from a running server
   audit verify                   check the audit log's hash chain
+  rag ingest FILE | rag search HANDLE "<query>" | rag chunk HANDLE ID
+                                 make a large output a searchable handle, search it, expand a chunk
 `
 
 func main() {
@@ -48,6 +50,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"client": runClient,
 		"token":  runToken,
 		"audit":  runAudit,
+		"rag":    runRAG,
 		// healthcheck is for a container's HEALTHCHECK: GET /readyz.
 		"healthcheck": runHealthcheck,
 	}

@@ -12,8 +12,9 @@ import (
 )
 
 // reservedNames may not be published: "plugins" would namespace a scope
-// "plugins:publish", the scope that lets a client publish.
-var reservedNames = []string{"plugins"}
+// "plugins:publish", the scope that lets a client publish; "rag" is the
+// host's namespace for handles (and the embeddings key in the secret store).
+var reservedNames = []string{"plugins", "rag"}
 
 // publisherName is what a published bundle's publisher must look like: it
 // keys trusted signing keys, so it admits no look-alikes.
