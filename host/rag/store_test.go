@@ -33,7 +33,7 @@ func (c *clock) add(d time.Duration) {
 
 func testKey(b byte) []byte { return bytes.Repeat([]byte{b}, 32) }
 
-func openStore(t *testing.T, dir string, mod func(*rag.Options)) *rag.Store {
+func openStore(t testing.TB, dir string, mod func(*rag.Options)) *rag.Store {
 	t.Helper()
 	o := rag.Options{Dir: dir, MasterKey: testKey(7)}
 	if mod != nil {
