@@ -93,8 +93,8 @@ func fixedParameters() map[string]any {
 		return map[string]any{"name": name, "in": "header", "required": false, "description": desc, "schema": schema}
 	}
 	return map[string]any{
-		"Prefer": header("Prefer", "respond-async runs the action in the background: the answer is 202 with Location: /v1/runs/{id}.",
-			map[string]any{"type": "string", "examples": []any{"respond-async"}}),
+		"Prefer": header("Prefer", "respond-async runs the action in the background: the answer is 202 with Location: /v1/runs/{id}. return=handle answers a RAG handle's envelope (handle, summary, how to query) instead of the output; an output over the action's rag.threshold always does.",
+			map[string]any{"type": "string", "examples": []any{"respond-async", "return=handle"}}),
 		"IdempotencyKey": header(headerIdempotencyKey, "Makes a retried invocation return the first one's result instead of running again. Reusing a key with another input is refused (422); retrying while the first is still running gets 409.",
 			map[string]any{"type": "string", "maxLength": maxIdempotencyKey}),
 		"CallbackURL": header(headerCallbackURL, "With respond-async: where to POST the finished run. The body is the run; the X-SAA-Signature header is t=<unix time>,v1=<hex HMAC-SHA256 over \"<t>.<body>\">. The URL goes through the egress guard.",
