@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -152,5 +153,61 @@ func TestHandleQuotaAndBadOutputFailTheCall(t *testing.T) {
 	_, err := rt.Invoke(ctx, echo, "echo", "echo", []byte(`{"message":"two"}`))
 	if !errors.Is(err, host.ErrRAGQuota) || host.Outcome(err) != "rag-quota-exceeded" {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestRemoteEmbedderThroughEgress: with SAA_RAG_EMBEDDINGS_* set, chunks
+// and queries are embedded by the endpoint, reached through the egress guard
+// with the key injected there.
+func TestRemoteEmbedderThroughEgress(t *testing.T) {
+	var mu sync.Mutex
+	var auths []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		auths = append(auths, r.Header.Get("Authorization"))
+		mu.Unlock()
+		var req struct{ Input []string }
+		json.NewDecoder(r.Body).Decode(&req)
+		type item struct {
+			Index     int       `json:"index"`
+			Embedding []float32 `json:"embedding"`
+		}
+		var data []item
+		for i, s := range req.Input { // a stand-in model: the offline embedder at 64 dimensions
+			data = append(data, item{i, rag.HashEmbedder{Dim: 64}.EmbedOne(s)})
+		}
+		json.NewEncoder(w).Encode(map[string]any{"data": data})
+	}))
+	t.Cleanup(srv.Close)
+	base := "http://emb.test:" + strings.TrimPrefix(srv.URL, "http://127.0.0.1:") + "/v1"
+	rt := newRuntimeWith(t, func(c *host.Config) {
+		c.EgressAllowCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+		c.Resolver = mapResolver{"emb.test": netip.MustParseAddr("127.0.0.1")}
+		c.RAG.Embeddings = &host.EmbeddingsConfig{BaseURL: base, Model: "stand-in", APIKey: "sk-live-123"}
+	}, plugintest.FirstParty("echo"))
+	ctx := context.Background()
+	env, err := rt.Ingest(ctx, caller(), []byte(knowledgePage()), "file")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env.Embedder != "openai:stand-in" {
+		t.Errorf("embedder = %q", env.Embedder)
+	}
+	hits, err := rt.Search(ctx, caller(), env.Handle, rag.SearchOptions{Query: "rotate the signing key", K: 1})
+	if err != nil || len(hits) != 1 || !strings.Contains(hits[0].Text, "saa keys rotate") {
+		t.Fatalf("hits = %+v, %v", hits, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(auths) < 2 {
+		t.Fatalf("%d embedding requests", len(auths))
+	}
+	for _, a := range auths {
+		if a != "Bearer sk-live-123" {
+			t.Fatalf("Authorization = %q", a)
+		}
+	}
+	if v, err := rt.Secrets().Get(ctx, "rag", "embeddings_key"); err != nil || v != "sk-live-123" {
+		t.Errorf("the key is not in the secret store: %v", err)
 	}
 }
