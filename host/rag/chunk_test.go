@@ -169,6 +169,9 @@ func FuzzSplit(f *testing.F) {
 		if len(chunks) == 0 {
 			t.Fatal("no chunks and no error")
 		}
+		if sh := rag.Summarize(data); sh == nil || sh.Type == "" || sh.Bytes == 0 {
+			t.Fatalf("summary = %+v", sh)
+		}
 		for i, c := range chunks {
 			if c.ID != i || !utf8.ValidString(c.Text) || !utf8.ValidString(c.Pointer) {
 				t.Fatalf("bad chunk %d: %+v", i, c)

@@ -28,14 +28,14 @@ type Help struct {
 }
 
 func helpFor(h string, emb Embedder) Help {
-	note := "search ranks chunks by vector similarity; contains= keeps only chunks holding that exact, case-sensitive text; each hit's pointer says where in the output it came from"
+	how := "search ranks chunks by vector similarity"
 	if _, lexical := emb.(HashEmbedder); lexical {
-		note = "search is lexical (shared words and word pieces), not semantic: use words the data itself would contain; " + note[len("search ranks chunks by vector similarity; "):]
+		how = "search is lexical (shared words and word pieces), not semantic: use words the data itself would contain"
 	}
 	return Help{
 		Search: "GET /v1/rag/" + h + "/search?q=<words>&k=5[&contains=<exact text>]",
 		Expand: "GET /v1/rag/" + h + "/chunks/<id>[?neighbours=1]",
-		Note:   note,
+		Note:   how + "; contains= keeps only chunks holding that exact, case-sensitive text; each hit's pointer says where in the output it came from",
 	}
 }
 
