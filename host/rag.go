@@ -204,3 +204,26 @@ func (rt *Runtime) Chunks(ctx context.Context, p Principal, handle string, id, n
 // SweepHandles deletes expired handles now (they are also swept every
 // minute) and returns how many.
 func (rt *Runtime) SweepHandles() int { return rt.rag.Sweep() }
+
+// CallRAGTool serves an agent's call of rag.ToolSearch or rag.ToolExpand
+// (rag.Tools has their definitions) for p, with arguments as the model
+// wrote them, and returns the result as JSON. An agent loop offers these
+// tools once rag.HandleOf says a tool's output became a handle.
+func (rt *Runtime) CallRAGTool(ctx context.Context, p Principal, name string, args []byte) ([]byte, error) {
+	c, err := rag.ParseToolCall(name, args)
+	if err != nil {
+		return nil, err
+	}
+	if c.Search != nil {
+		hits, err := rt.Search(ctx, p, c.Handle, *c.Search)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(map[string]any{"handle": c.Handle, "hits": hits})
+	}
+	chunks, err := rt.Chunks(ctx, p, c.Handle, c.ID, c.Neighbours)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(map[string]any{"handle": c.Handle, "chunks": chunks})
+}

@@ -83,6 +83,23 @@ func TestLargeOutputBecomesHandle(t *testing.T) {
 		t.Fatalf("neighbours = %+v, %v", around, err)
 	}
 
+	t.Run("as an agent's tools", func(t *testing.T) {
+		if h, ok := rag.HandleOf(out); !ok || h != env.Handle {
+			t.Fatalf("HandleOf = %q, %v", h, ok)
+		}
+		res, err := rt.CallRAGTool(ctx, agent, rag.ToolSearch, []byte(`{"handle":"`+env.Handle+`","query":"rotate signing key","k":1}`))
+		if err != nil || !strings.Contains(string(res), "saa keys rotate") {
+			t.Fatalf("rag_search = %s, %v", res, err)
+		}
+		res, err = rt.CallRAGTool(ctx, agent, rag.ToolExpand, []byte(fmt.Sprintf(`{"handle":%q,"id":%d,"neighbours":1}`, env.Handle, hits[0].ID)))
+		if err != nil || !strings.Contains(string(res), "Section 77.") {
+			t.Fatalf("rag_expand = %s, %v", res, err)
+		}
+		other := host.Principal{ClientID: "agent-2", Subject: "agent-1", Scopes: []string{"http_fetch:fetch", "admin"}}
+		if _, err := rt.CallRAGTool(ctx, other, rag.ToolSearch, []byte(`{"handle":"`+env.Handle+`","query":"x"}`)); !errors.Is(err, host.ErrHandleNotFound) {
+			t.Fatalf("another principal's agent: %v", err)
+		}
+	})
 	t.Run("another principal cannot, whatever its scopes", func(t *testing.T) {
 		for _, other := range []host.Principal{
 			{ClientID: "agent-1", Subject: "someone-else", Scopes: agent.Scopes},
