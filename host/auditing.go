@@ -106,6 +106,8 @@ func Outcome(err error) string {
 		{ErrPluginCrashed, "plugin-crashed"},
 		{ErrOutputTooLarge, "output-too-large"},
 		{ErrBusy, "busy"},
+		{ErrRAGQuota, "rag-quota-exceeded"},
+		{ErrRAGFailed, "rag-failed"},
 		{ErrPluginFailed, "plugin-failed"},
 	}
 	if err == nil {

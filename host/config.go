@@ -55,6 +55,8 @@ type Config struct {
 	EgressDial func(ctx context.Context, network, address string) (net.Conn, error)
 	// Getenv reads the environment (SAA_MASTER_KEY); nil means os.Getenv.
 	Getenv func(string) string
+	// RAG configures handles for large outputs.
+	RAG RAGConfig
 }
 
 // Limits are operator caps and defaults for plugin limits.
@@ -104,7 +106,7 @@ func (c Config) FromEnv(getenv func(string) string) (Config, error) {
 		}
 	}
 	c.Getenv = getenv
-	return c, nil
+	return c.ragFromEnv(getenv)
 }
 
 // Validate reports the first setting that cannot work.

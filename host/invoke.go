@@ -20,7 +20,9 @@ import (
 // the input is one strict JSON value (valid UTF-8, no duplicate member
 // names) matching its schema; then the plugin runs, and its output is
 // scrubbed of secret values and must be strict JSON matching the output
-// schema. The bytes passed on are exactly those checked.
+// schema. The bytes passed on are exactly those checked. Last, an output
+// over the action's RAG threshold, or any output when ctx carries
+// WithReturnHandle, is stored as a handle of p and replaced by its envelope.
 //
 // Every call, allowed or not, is recorded in the audit log.
 func (rt *Runtime) Invoke(ctx context.Context, p Principal, pluginName, action string, input []byte) ([]byte, error) {
@@ -87,6 +89,9 @@ func (rt *Runtime) invoke(ctx context.Context, p Principal, pluginName, action s
 	out = sess.Redact(out)
 	if err := validateJSON(pl.manifest, act.Name, out, false); err != nil {
 		return nil, sess, fmt.Errorf("plugin/%s: %w: %v", pl.manifest.Name, ErrInvalidOutput, sess.RedactString(err.Error()))
+	}
+	if out, err = rt.toHandle(ctx, p, pl.manifest.Name, act, out); err != nil {
+		return nil, sess, err
 	}
 	return out, sess, nil
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/secure-agent/saa/host/audit"
 	"github.com/secure-agent/saa/host/egress"
+	"github.com/secure-agent/saa/host/rag"
 	"github.com/secure-agent/saa/host/secrets"
 	"github.com/secure-agent/saa/host/store"
 	"github.com/secure-agent/saa/host/wasm"
@@ -35,6 +36,7 @@ type Runtime struct {
 	guard   *egress.Guard
 	secrets *secrets.Store
 	audit   *auditWriter
+	rag     *rag.Store
 
 	mu      sync.RWMutex
 	plugins map[string]*plugin
@@ -68,6 +70,9 @@ func New(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 	}
 	rt.audit = newAuditWriter(audit.NewLog(rt.db.Audit()), rt.log)
 	rt.guard = egress.New(egress.Config{AllowCIDRs: cfg.EgressAllowCIDRs, Resolver: cfg.Resolver, OnRequest: cfg.OnEgress, Dial: cfg.EgressDial})
+	if err := rt.openRAG(ctx); err != nil {
+		return nil, err
+	}
 	if err := rt.loadDir(ctx, cfg.PluginsDir); err != nil {
 		return nil, err
 	}
@@ -272,6 +277,9 @@ func (rt *Runtime) Close(ctx context.Context) error {
 	for name, p := range rt.plugins {
 		errs = append(errs, p.module.Close(ctx))
 		delete(rt.plugins, name)
+	}
+	if rt.rag != nil {
+		errs = append(errs, rt.rag.Close())
 	}
 	if rt.audit != nil {
 		rt.audit.close()

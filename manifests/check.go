@@ -24,6 +24,9 @@ func check(m *Manifest) *FieldError {
 	if err := checkSecrets(m.Secrets, egress); err != nil {
 		return err
 	}
+	if err := checkRAG(m.Actions); err != nil {
+		return err
+	}
 	return compileActions(m)
 }
 

@@ -80,6 +80,9 @@ type Action struct {
 	Effect      Effect          `json:"effect"`
 	Input       json.RawMessage `json:"input"`
 	Output      json.RawMessage `json:"output"`
+	// RAG, when set, turns an output larger than its threshold into a
+	// searchable handle instead of returning it whole.
+	RAG *RAG `json:"rag,omitempty"`
 }
 
 // NamespacedScopes returns the action's scopes as the host grants them:

@@ -190,6 +190,11 @@ func TestParseRejects(t *testing.T) {
 		{"timeout not a duration", func(d map[string]any) { d["limits"] = map[string]any{"timeout": "5 seconds"} }, "limits.timeout", "must match"},
 		{"max_output too small", func(d map[string]any) { d["limits"] = map[string]any{"max_output": 100} }, "limits.max_output", "between 1KiB and 64MiB"},
 		{"max_output too large", func(d map[string]any) { d["limits"] = map[string]any{"max_output": "65MiB"} }, "limits.max_output", "between"},
+		{"rag threshold too small", func(d map[string]any) { at(d, "actions", 0)["rag"] = map[string]any{"threshold": 100} }, "actions[0].rag.threshold", "between 1KiB and 64MiB"},
+		{"rag threshold too large", func(d map[string]any) { at(d, "actions", 0)["rag"] = map[string]any{"threshold": "65MiB"} }, "actions[0].rag.threshold", "between"},
+		{"rag threshold bad unit", func(d map[string]any) { at(d, "actions", 0)["rag"] = map[string]any{"threshold": "32KB"} }, "actions[0].rag.threshold", "must match"},
+		{"rag without threshold", func(d map[string]any) { at(d, "actions", 0)["rag"] = map[string]any{} }, "actions[0].rag.threshold", "is required"},
+		{"rag unknown field", func(d map[string]any) { at(d, "actions", 0)["rag"] = map[string]any{"threshold": 2048, "k": 3} }, "actions[0].rag.k", "unknown field"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -214,6 +219,24 @@ func assertFieldError(t *testing.T, err error, field, reason string) {
 	}
 	if fe.Field != field || !strings.Contains(fe.Reason, reason) {
 		t.Errorf("err = %q, want field %q and reason containing %q", err, field, reason)
+	}
+}
+
+func TestParseRAGThreshold(t *testing.T) {
+	for in, want := range map[any]int64{"32KiB": 32 << 10, 4096: 4096, "64MiB": 64 << 20} {
+		d := validDoc()
+		at(d, "actions", 0)["rag"] = map[string]any{"threshold": in}
+		m, err := Parse(mustJSON(t, d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.Actions[0].RAG; got == nil || got.Threshold != want {
+			t.Errorf("threshold %v = %+v, want %d", in, got, want)
+		}
+	}
+	m, err := Parse(mustJSON(t, validDoc()))
+	if err != nil || m.Actions[0].RAG != nil {
+		t.Fatalf("absent rag = %+v, %v", m.Actions[0].RAG, err)
 	}
 }
 

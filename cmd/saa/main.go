@@ -27,6 +27,8 @@ commands:
                                  get an access token from a running server
   audit verify                   check the audit log's hash chain
   compact [--data-dir DIR]       give deleted records' space back to the disk (server stopped)
+  rag ingest FILE | rag search HANDLE "<query>" | rag chunk HANDLE ID
+                                 make a large output a searchable handle, search it, expand a chunk
 `
 
 func main() {
@@ -51,6 +53,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"audit":  runAudit,
 		// compact rewrites an idle database without its free pages.
 		"compact": runCompact,
+		"rag":     runRAG,
 		// healthcheck is for a container's HEALTHCHECK: GET /readyz.
 		"healthcheck": runHealthcheck,
 	}

@@ -11,6 +11,8 @@ const (
 	KindInvoke = "invoke"
 	// KindAdmin records one change made through the admin API or CLI.
 	KindAdmin = "admin"
+	// KindRAG records the creation of a handle for a large output.
+	KindRAG = "rag"
 )
 
 // OutcomeOK is the outcome of an invocation or admin action that succeeded;
@@ -78,13 +80,13 @@ func (e Entry) Validate() error {
 	switch {
 	case e.Time.IsZero() || !representable(e.Time):
 		return fmt.Errorf("%w: time %v is zero or out of range", ErrInvalidEntry, e.Time)
-	case e.Kind != KindInvoke && e.Kind != KindAdmin:
-		return fmt.Errorf("%w: kind %q is not %s or %s", ErrInvalidEntry, e.Kind, KindInvoke, KindAdmin)
+	case e.Kind != KindInvoke && e.Kind != KindAdmin && e.Kind != KindRAG:
+		return fmt.Errorf("%w: kind %q is not %s, %s or %s", ErrInvalidEntry, e.Kind, KindInvoke, KindAdmin, KindRAG)
 	case e.Outcome == "":
 		return fmt.Errorf("%w: empty outcome", ErrInvalidEntry)
 	case e.Kind == KindInvoke && (e.Plugin == "" || e.Action == ""):
 		return fmt.Errorf("%w: invoke entry without plugin and action", ErrInvalidEntry)
-	case e.Kind == KindAdmin && e.Action == "":
+	case e.Kind != KindInvoke && e.Action == "":
 		return fmt.Errorf("%w: admin entry without action", ErrInvalidEntry)
 	case e.DurationMS < 0:
 		return fmt.Errorf("%w: negative duration", ErrInvalidEntry)

@@ -47,6 +47,8 @@ var invokeStatus = map[string]int{
 	runs.KindBusy:              http.StatusServiceUnavailable,
 	runs.KindPluginCrashed:     http.StatusBadGateway,
 	runs.KindPluginFailed:      http.StatusBadGateway,
+	runs.KindRAGQuota:          http.StatusTooManyRequests,
+	runs.KindRAGFailed:         http.StatusBadGateway,
 }
 
 // invokeError maps an error of host.Runtime.Invoke to the problem the caller

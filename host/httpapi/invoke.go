@@ -31,6 +31,7 @@ type invocation struct {
 	input          []byte
 	idempotencyKey string
 	callbackURL    string
+	returnHandle   bool // Prefer: return=handle
 }
 
 // invoke serves POST /v1/actions/{plugin}/{action}: the body is the input,
@@ -64,6 +65,10 @@ func (s *Server) decodeInvocation(w http.ResponseWriter, r *http.Request) (invoc
 		action:         chi.URLParam(r, "action"),
 		idempotencyKey: r.Header.Get(HeaderIdempotencyKey),
 		callbackURL:    r.Header.Get(HeaderCallbackURL),
+		returnHandle:   prefersHandle(r),
+	}
+	if inv.returnHandle && prefersAsync(r) {
+		return inv, problem.New(http.StatusBadRequest, problem.KindBadRequest, "Prefer: return=handle is for synchronous calls; an action's rag threshold applies to async runs too")
 	}
 	if inv.callbackURL != "" {
 		if !prefersAsync(r) {
@@ -123,6 +128,9 @@ func prefersAsync(r *http.Request) bool {
 // call runs one invocation under runID through the metered invoker. Every
 // path (sync, idempotent, async) is measured the same way.
 func (s *Server) call(ctx context.Context, inv invocation, runID string) ([]byte, error) {
+	if inv.returnHandle {
+		ctx = host.WithReturnHandle(ctx)
+	}
 	return s.invoker.Invoke(host.WithRunID(ctx, runID), inv.principal, inv.plugin, inv.action, inv.input)
 }
 

@@ -22,6 +22,8 @@ const (
 	KindPluginCrashed     = "plugin-crashed"
 	KindPluginFailed      = "plugin-failed"
 	KindInternal          = "internal"
+	KindRAGQuota          = "rag-quota-exceeded"
+	KindRAGFailed         = "rag-failed"
 )
 
 // Messages of interrupted runs.
@@ -56,6 +58,15 @@ func Classify(err error) (kind, message string) {
 		return KindPluginCrashed, "the plugin crashed"
 	case errors.Is(err, host.ErrPluginFailed):
 		return KindPluginFailed, err.Error()
+	case errors.Is(err, host.ErrRAGQuota), errors.Is(err, host.ErrRAGFailed):
+		return ragKind(err), err.Error()
 	}
 	return KindInternal, "internal error"
+}
+
+func ragKind(err error) string {
+	if errors.Is(err, host.ErrRAGQuota) {
+		return KindRAGQuota
+	}
+	return KindRAGFailed
 }

@@ -56,6 +56,9 @@ func paths(plugins []*manifests.Manifest) map[string]any {
 		"/v1/actions":   map[string]any{"get": catalogOperation()},
 		"/v1/runs/{id}": map[string]any{"get": runOperation()},
 	}
+	for path, op := range ragPaths() {
+		out[path] = op
+	}
 	for _, m := range plugins {
 		for _, a := range m.Actions {
 			out[ActionPath(m.Name, a.Name)] = map[string]any{"post": actionOperation(m, a)}

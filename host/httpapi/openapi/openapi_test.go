@@ -107,8 +107,8 @@ func TestBuildOperations(t *testing.T) {
 			}
 		})
 	}
-	if got := len(d.Paths); got != 2+5 {
-		t.Errorf("%d paths, want 7 (catalog, runs and 5 actions)", got)
+	if got := len(d.Paths); got != 2+2+5 {
+		t.Errorf("%d paths, want 9 (catalog, runs, 2 of RAG handles and 5 actions)", got)
 	}
 }
 
