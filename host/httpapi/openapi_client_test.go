@@ -29,6 +29,9 @@ export async function echo(token: string): Promise<string> {
   if ("id" in data) {
     throw new Error("accepted as run " + data.id); // 202 (Prefer: respond-async)
   }
+  if ("handle" in data) {
+    return "stored as " + data.handle + ", " + data.chunks + " chunks"; // Prefer: return=handle
+  }
   return data.message;
 }
 

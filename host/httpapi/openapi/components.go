@@ -100,6 +100,7 @@ func fixedSchemas() map[string]any {
 	str := map[string]any{"type": "string"}
 	strs := map[string]any{"type": "array", "items": str}
 	return map[string]any{
+		"RAGEnvelope": ragEnvelopeSchema(),
 		"Problem": map[string]any{"type": "object", "properties": map[string]any{
 			"type": map[string]any{"type": "string", "format": "uri"}, "title": str,
 			"status": map[string]any{"type": "integer"}, "detail": str,

@@ -125,10 +125,13 @@ func scopeList(scopes []string) string {
 func actionResponses(plugin, action string) map[string]any {
 	return map[string]any{
 		"200": map[string]any{
-			"description": "The action's output.",
+			"description": "The action's output, or, with Prefer: return=handle or over the action's rag.threshold, the envelope of a RAG handle holding it.",
 			"headers":     map[string]any{"X-Run-Id": ref("headers", "RunID")},
 			"content": map[string]any{"application/json": map[string]any{
-				"schema": ref("schemas", schemaName(plugin, action, "output")),
+				"schema": map[string]any{"oneOf": []any{
+					ref("schemas", schemaName(plugin, action, "output")),
+					ref("schemas", "RAGEnvelope"),
+				}},
 			}},
 		},
 		"202": ref("responses", "Accepted"),

@@ -83,3 +83,26 @@ func ragChunksOperation() map[string]any {
 		"responses": ragResponses("The chunks, in order.", "chunks"),
 	}
 }
+
+// ragEnvelopeSchema is what an invocation answers instead of its output when
+// the output became a RAG handle (rag.Envelope). Its required members and
+// the handle's pattern keep it from matching an ordinary output by chance.
+func ragEnvelopeSchema() map[string]any {
+	str := map[string]any{"type": "string"}
+	integer := map[string]any{"type": "integer"}
+	shape := map[string]any{"type": "object", "description": "The shape of the stored output: type, bytes, count, keys, first items, preview, members.",
+		"required": []any{"type", "bytes"}, "properties": map[string]any{"type": str, "bytes": integer}}
+	return map[string]any{
+		"type":     "object",
+		"required": []any{"handle", "expires_at", "bytes", "chunks", "embedder", "summary", "query"},
+		"properties": map[string]any{
+			"handle":     map[string]any{"type": "string", "pattern": "^rag_[a-z2-7]{26}$"},
+			"expires_at": map[string]any{"type": "string", "format": "date-time"},
+			"bytes":      integer, "chunks": integer, "embedder": str,
+			"summary": shape,
+			"query": map[string]any{"type": "object", "properties": map[string]any{
+				"search": str, "expand": str, "note": str,
+			}},
+		},
+	}
+}
