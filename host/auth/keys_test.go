@@ -130,7 +130,7 @@ func TestKeyRotation(t *testing.T) {
 	})
 	t.Run("a restart keeps the previous key", func(t *testing.T) {
 		cfg := fileConfig(t, dir)
-		cfg.PublicURL = e.url
+		cfg.PublicURL, cfg.Store = e.url, e.db.Auth()
 		again, err := auth.NewServerWithClock(cfg, clk.now)
 		if err != nil {
 			t.Fatal(err)

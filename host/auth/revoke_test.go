@@ -152,7 +152,7 @@ func TestRevocationsArePurgedOnceExpired(t *testing.T) {
 	if r := e.postForm(auth.RevokePath, c, url.Values{"token": {e.token(c, "echo:call")}}); r.status != 200 {
 		t.Fatalf("second revoke: %d", r.status)
 	}
-	denied, _, err := e.db.Auth().TokenDenied(t.Context(), jti, "", time.Time{})
+	denied, _, err := e.db.Auth().TokenDenied(t.Context(), jti)
 	if err != nil || denied {
 		t.Fatalf("expired revocation survived: denied=%v err=%v", denied, err)
 	}

@@ -84,12 +84,12 @@ func newServer(cfg Config, now func() time.Time) (*Server, error) {
 		now:       now,
 		keys:      keys,
 		verifier:  NewVerifier(keys, cfg.Store, cfg.PublicURL),
-		clients:   &Clients{store: cfg.Store, now: now, voidFor: keys.keep},
+		clients:   &Clients{store: cfg.Store, now: now},
 		users:     users,
 		failures:  throttle.New(DefaultFailureLimit, DefaultFailureWindow, maxThrottleKeys, now),
 		lastPurge: now(),
 	}
-	s.issuer = &tokenIssuer{keys: keys, revocations: cfg.Store, issuer: cfg.PublicURL, lifetime: cfg.TokenLifetime, now: now}
+	s.issuer = &tokenIssuer{keys: keys, issuer: cfg.PublicURL, lifetime: cfg.TokenLifetime, now: now}
 	s.oauth = s.compose()
 	return s, nil
 }

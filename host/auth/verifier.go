@@ -32,13 +32,22 @@ var acceptedAlgs = []string{jwt.SigningMethodES256.Alg(), jwt.SigningMethodRS256
 // SAA never sets them, so their presence alone refuses the token.
 var refusedHeaders = []string{"jku", "jwk", "x5u", "x5c", "crit"}
 
+// TokenStore is what a Verifier reads on every verification: the deny-list
+// and the clients tokens are issued to.
+type TokenStore interface {
+	authstore.Revocations
+	GetClient(ctx context.Context, id string) (authstore.Client, error)
+}
+
 // Verifier checks access tokens on behalf of a resource server. It accepts
 // only tokens signed by this server's keys, for this server's issuer and
-// audience, and not revoked. It is safe for concurrent use.
+// audience, not revoked, and issued to a client that still exists, is active
+// and has not changed in a way that voids its tokens. It is safe for
+// concurrent use.
 type Verifier struct {
-	keys        *KeySet
-	revocations authstore.Revocations
-	parser      *jwt.Parser
+	keys   *KeySet
+	store  TokenStore
+	parser *jwt.Parser
 	// maxAge bounds exp-iat: the configured lifetime plus leeway.
 	maxAge time.Duration
 	// resourceMetadata is the RFC 9728 metadata URL named in challenges.
@@ -49,13 +58,14 @@ type Verifier struct {
 }
 
 // NewVerifier returns a verifier of tokens signed with keys for publicURL,
-// consulting revocations on every call. Verifiers sharing revocations see a
-// revocation at once, whichever of them (or the server) recorded it.
-func NewVerifier(keys *KeySet, revocations authstore.Revocations, publicURL string) *Verifier {
+// consulting store on every call. Verifiers sharing a store see a
+// revocation or a client change at once, whichever of them (or the server)
+// recorded it.
+func NewVerifier(keys *KeySet, store TokenStore, publicURL string) *Verifier {
 	publicURL = strings.TrimRight(publicURL, "/")
 	v := &Verifier{
 		keys:             keys,
-		revocations:      revocations,
+		store:            store,
 		maxAge:           keys.keep,
 		resourceMetadata: publicURL + ProtectedResourcePath,
 		deny:             newDenyCache(),
@@ -152,6 +162,8 @@ func (v *Verifier) checkClaims(c *accessClaims) error {
 		return errors.New("no jti")
 	case c.IssuedAt == nil:
 		return errors.New("no iat")
+	case c.Generation == nil:
+		return errors.New("no gen")
 	}
 	if age := c.ExpiresAt.Sub(c.IssuedAt.Time); age <= 0 || age > v.maxAge {
 		return fmt.Errorf("lifetime %s outside (0, %s]", age, v.maxAge)
@@ -159,25 +171,48 @@ func (v *Verifier) checkClaims(c *accessClaims) error {
 	return nil
 }
 
-// checkRevoked consults the deny-list, through a cache that the store's
-// revocation epoch invalidates: one cheap read per call sees any revocation
-// made anywhere, at once.
+// checkRevoked consults the deny-list and the token's client, through a
+// cache that the store's revocation epoch invalidates: every revocation and
+// every change of a client moves the epoch in the same write, so one cheap
+// read per call sees any of them made anywhere, at once.
 func (v *Verifier) checkRevoked(ctx context.Context, c *accessClaims) error {
-	epoch, err := v.revocations.RevocationEpoch(ctx)
+	epoch, err := v.store.RevocationEpoch(ctx)
 	if err != nil {
 		return fmt.Errorf("check revocation: %w", err)
 	}
 	now := v.now()
-	if v.deny.allowed(epoch, c.ID, now) {
+	if v.deny.allowed(epoch, c, now) {
 		return nil
 	}
-	denied, at, err := v.revocations.TokenDenied(ctx, c.ID, c.ClientID, c.IssuedAt.Time)
+	denied, at, err := v.store.TokenDenied(ctx, c.ID)
 	if err != nil {
 		return fmt.Errorf("check revocation: %w", err)
 	}
 	if denied {
 		return fmt.Errorf("%w: %w", ErrInvalidToken, ErrTokenRevoked)
 	}
-	v.deny.remember(at, c.ID, c.ExpiresAt.Time, now)
+	// Read after the epoch at: a client change between the two reads moves
+	// the epoch past at, so what is remembered below is dropped at once.
+	if err := v.checkClient(ctx, c); err != nil {
+		return err
+	}
+	v.deny.remember(at, c, now)
+	return nil
+}
+
+// checkClient voids the token unless its client exists, is active and is
+// at the token's generation.
+func (v *Verifier) checkClient(ctx context.Context, c *accessClaims) error {
+	client, err := v.store.GetClient(ctx, c.ClientID)
+	switch {
+	case errors.Is(err, authstore.ErrNotFound):
+		return fmt.Errorf("%w: %w: client deleted", ErrInvalidToken, ErrTokenRevoked)
+	case err != nil:
+		return fmt.Errorf("check revocation: %w", err)
+	case client.Status != authstore.ClientActive:
+		return fmt.Errorf("%w: %w: client disabled", ErrInvalidToken, ErrTokenRevoked)
+	case client.Generation != *c.Generation:
+		return fmt.Errorf("%w: %w: client changed since issue", ErrInvalidToken, ErrTokenRevoked)
+	}
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/secure-agent/saa/host/auth/authstore"
 )
 
@@ -19,12 +21,14 @@ type clientRecord struct {
 	SecretHash []byte    `json:"secret_sha256"`
 	CreatedAt  time.Time `json:"created_at"`
 	RotatedAt  time.Time `json:"rotated_at,omitzero"`
+	Generation uint64    `json:"generation,omitempty"`
 }
 
 func toClientRecord(c authstore.Client) clientRecord {
 	return clientRecord{
 		ID: c.ID, Name: c.Name, Scopes: c.Scopes, Status: string(c.Status),
 		SecretHash: c.SecretHash, CreatedAt: c.CreatedAt, RotatedAt: c.RotatedAt,
+		Generation: c.Generation,
 	}
 }
 
@@ -32,6 +36,7 @@ func (r clientRecord) client() authstore.Client {
 	return authstore.Client{
 		ID: r.ID, Name: r.Name, Scopes: r.Scopes, Status: authstore.ClientStatus(r.Status),
 		SecretHash: r.SecretHash, CreatedAt: r.CreatedAt, RotatedAt: r.RotatedAt,
+		Generation: r.Generation,
 	}
 }
 
@@ -94,7 +99,7 @@ func (s *AuthStore) UpdateClient(ctx context.Context, id string, fn func(*authst
 	}
 	var r clientRecord
 	var out authstore.Client
-	err := s.updateJSON(bucketAuthClients, id, &r, func() error {
+	err := s.updateJSON(bucketAuthClients, id, &r, func(tx *bolt.Tx) error {
 		c := r.client()
 		if err := fn(&c); err != nil {
 			return err
@@ -103,7 +108,7 @@ func (s *AuthStore) UpdateClient(ctx context.Context, id string, fn func(*authst
 			return fmt.Errorf("client id changed from %s to %s", id, c.ID)
 		}
 		r, out = toClientRecord(c), c
-		return nil
+		return bumpEpoch(tx)
 	})
 	if err != nil {
 		return authstore.Client{}, fmt.Errorf("update client %s: %w", id, err)
@@ -119,7 +124,16 @@ func (s *AuthStore) DeleteClient(ctx context.Context, id string) error {
 	if id == "" {
 		return fmt.Errorf("delete client: %w", authstore.ErrNotFound)
 	}
-	if err := s.deleteKey(bucketAuthClients, id); err != nil {
+	err := s.db.update(bucketAuthClients, func(b *bolt.Bucket) error {
+		if b.Get([]byte(id)) == nil {
+			return authstore.ErrNotFound
+		}
+		if err := b.Delete([]byte(id)); err != nil {
+			return err
+		}
+		return bumpEpoch(b.Tx())
+	})
+	if err != nil {
 		return fmt.Errorf("delete client %s: %w", id, err)
 	}
 	return nil
