@@ -15,10 +15,10 @@ import (
 
 // Buckets of the authorization server's data.
 const (
-	bucketAuthClients       = "auth_clients"
-	bucketAuthUsers         = "auth_users"
-	bucketAuthDeniedJTI     = "auth_denied_jti"     // jti -> until
-	bucketAuthDeniedJTIExp  = "auth_denied_jti_exp" // until|jti -> nothing, for purging in order
+	bucketAuthClients      = "auth_clients"
+	bucketAuthUsers        = "auth_users"
+	bucketAuthDeniedJTI    = "auth_denied_jti"     // jti -> until
+	bucketAuthDeniedJTIExp = "auth_denied_jti_exp" // until|jti -> nothing, for purging in order
 	// bucketAuthDeniedClients held time cut-offs per client before client
 	// generations replaced them; purging drops what an old database has.
 	bucketAuthDeniedClients = "auth_denied_clients"
