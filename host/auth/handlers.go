@@ -110,14 +110,17 @@ func (s *Server) authorizeIntrospection(ctx context.Context, r *http.Request) er
 			if rfc := s.clientAuthError(r, id, err); errors.Is(rfc, fosite.ErrServerError) {
 				return rfc
 			}
-			return fosite.ErrRequestUnauthorized.WithHint("The client credentials are invalid.")
+			return fosite.ErrInvalidClient.WithHint("The client credentials are invalid.")
 		}
+		s.recordSuccess(r, id)
 		if !slices.Contains(c.Scopes, ScopeIntrospect) {
 			return fosite.ErrRequestForbidden.WithHint("The client is not allowed to introspect tokens.")
 		}
 		return nil
 	default:
-		return fosite.ErrRequestUnauthorized.WithHint("Authenticate with HTTP Basic client credentials or a bearer token.")
+		// No client authentication at all is invalid_client too (RFC 6749
+		// section 5.2), as RFC 7662 section 2.3 refers to it.
+		return fosite.ErrInvalidClient.WithHint("Authenticate with HTTP Basic client credentials or a bearer token.")
 	}
 }
 

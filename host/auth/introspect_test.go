@@ -81,3 +81,29 @@ func (e *testEnv) introspectWithBearer(caller, token string) response {
 	req.Header.Set("Authorization", "Bearer "+caller)
 	return e.do(req)
 }
+
+// TestBadClientCredentialsAreInvalidClient: every endpoint that takes client
+// credentials answers bad or missing ones alike, as RFC 6749 section 5.2
+// says and RFC 7662 section 2.3 and RFC 7009 section 2.1 refer to: 401,
+// error invalid_client, a Basic challenge.
+func TestBadClientCredentialsAreInvalidClient(t *testing.T) {
+	e := newTestEnv(t)
+	rs := e.newClient(auth.ScopeIntrospect, "echo:call")
+	tok := e.token(rs, "echo:call")
+	creds := []struct {
+		name string
+		c    client
+	}{{"wrong secret", client{rs.id, "x"}}, {"unknown client", client{"ghost", "x"}}, {"no credentials", client{}}}
+	for _, path := range []string{auth.TokenPath, auth.IntrospectPath, auth.RevokePath} {
+		for _, cr := range creds {
+			t.Run(path+" "+cr.name, func(t *testing.T) {
+				form := url.Values{"token": {tok}, "grant_type": {"client_credentials"}, "scope": {"echo:call"}}
+				r := e.postForm(path, cr.c, form)
+				if r.status != http.StatusUnauthorized || r.json(t)["error"] != "invalid_client" ||
+					!strings.HasPrefix(r.header.Get("WWW-Authenticate"), "Basic ") {
+					t.Fatalf("status %d, WWW-Authenticate %q, body %s", r.status, r.header.Get("WWW-Authenticate"), r.body)
+				}
+			})
+		}
+	}
+}
