@@ -154,6 +154,10 @@ func TestResourceEnforcement(t *testing.T) {
 			if tt.wantStatus != 200 && r.header.Get("Content-Type") != "application/problem+json" {
 				t.Fatalf("Content-Type = %q", r.header.Get("Content-Type"))
 			}
+			// The README's list of problem types: every 401 here is invalid-token.
+			if typ := "https://saa.dev/problems/invalid-token"; tt.wantStatus == 401 && r.json(t)["type"] != typ {
+				t.Fatalf("problem type %v, want %s", r.json(t)["type"], typ)
+			}
 		})
 	}
 }
