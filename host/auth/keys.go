@@ -162,6 +162,40 @@ func (k *KeySet) Rotate(next crypto.Signer) error {
 	return nil
 }
 
+// KeyInfo describes one key of the set: never its private part.
+type KeyInfo struct {
+	KeyID     string `json:"kid"`
+	Algorithm string `json:"alg"`
+	// RetireAt is when a previous key leaves the JWKS: once every token it
+	// signed has expired. Zero for the current key.
+	RetireAt time.Time `json:"retire_at,omitzero"`
+}
+
+// KeySetInfo describes the signing keys: the one new tokens are signed
+// with, and the previous ones that still verify tokens signed before a
+// rotation.
+type KeySetInfo struct {
+	Current  KeyInfo   `json:"current"`
+	Previous []KeyInfo `json:"previous"`
+	// FromEnvironment is true when the key came from JWT_PRIVATE_KEY, which
+	// Rotate leaves alone.
+	FromEnvironment bool `json:"from_environment"`
+}
+
+// Info describes the set as it is now.
+func (k *KeySet) Info() KeySetInfo {
+	st := k.load()
+	info := KeySetInfo{
+		Current:         KeyInfo{KeyID: st.current.kid, Algorithm: st.current.method.Alg()},
+		Previous:        []KeyInfo{},
+		FromEnvironment: k.path == "",
+	}
+	for _, p := range liveKeys(st.previous, k.now()) {
+		info.Previous = append(info.Previous, KeyInfo{KeyID: p.kid, Algorithm: p.method.Alg(), RetireAt: p.retireAt.UTC()})
+	}
+	return info
+}
+
 // liveKeys returns the keys of prev not yet retired at now.
 func liveKeys(prev []verifyKey, now time.Time) []verifyKey {
 	var out []verifyKey

@@ -1,0 +1,40 @@
+package adminapi
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/secure-agent/saa/host/auth"
+	"github.com/secure-agent/saa/host/problem"
+)
+
+func (a *API) keyRoutes(r chi.Router) {
+	r.Get("/keys", a.listKeys)
+	r.Post("/keys/rotate", a.rotateKeys)
+}
+
+// listKeys answers the signing keys: kids, algorithms and when each
+// previous key retires; never a private key.
+func (a *API) listKeys(w http.ResponseWriter, _ *http.Request) {
+	reply(w, http.StatusOK, a.keys.Info())
+}
+
+// rotateKeys makes a fresh key the signing key. The previous one keeps
+// verifying, and stays in the JWKS, until every token it signed has
+// expired; the change is saved before the new key signs anything. A key
+// from JWT_PRIVATE_KEY is rotated by changing the environment: 409.
+func (a *API) rotateKeys(w http.ResponseWriter, r *http.Request) {
+	err := a.keys.Rotate(nil)
+	if errors.Is(err, auth.ErrKeysFromEnvironment) {
+		problem.Write(w, http.StatusConflict, problem.KindConflict,
+			"the signing key comes from JWT_PRIVATE_KEY: rotate it by changing the environment")
+		return
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	reply(w, http.StatusOK, a.keys.Info())
+}
