@@ -45,6 +45,13 @@ func TestIntrospection(t *testing.T) {
 		{"client not allowed to introspect", func() response { return e.postForm(auth.IntrospectPath, agent, url.Values{"token": {tok}}) }, http.StatusForbidden},
 		{"bearer token without introspect", func() response { return e.introspectWithBearer(e.token(agent, "echo:call"), tok) }, http.StatusForbidden},
 		{"bad bearer token", func() response { return e.introspectWithBearer("garbage", tok) }, http.StatusUnauthorized},
+		{"revoked bearer token", func() response {
+			caller := e.token(rs, auth.ScopeIntrospect)
+			if r := e.postForm(auth.RevokePath, rs, url.Values{"token": {caller}}); r.status != 200 {
+				t.Fatalf("revoke: %d", r.status)
+			}
+			return e.introspectWithBearer(caller, tok)
+		}, http.StatusUnauthorized},
 		{"no credentials", func() response { return e.postForm(auth.IntrospectPath, client{}, url.Values{"token": {tok}}) }, http.StatusUnauthorized},
 		{"wrong secret", func() response {
 			return e.postForm(auth.IntrospectPath, client{rs.id, "x"}, url.Values{"token": {tok}})
@@ -58,6 +65,11 @@ func TestIntrospection(t *testing.T) {
 			r := tt.do()
 			if r.status != tt.want || strings.Contains(string(r.body), `"active"`) {
 				t.Fatalf("status %d %s, want %d and no introspection", r.status, r.body, tt.want)
+			}
+			// RFC 7662 section 2.3: a bad bearer caller is answered as RFC 6750 says.
+			if strings.Contains(tt.name, "bearer token") && tt.want == 401 &&
+				(r.json(t)["error"] != "invalid_token" || r.header.Get("WWW-Authenticate") != `Bearer error="invalid_token"`) {
+				t.Fatalf("bad bearer caller: %s, WWW-Authenticate %q", r.body, r.header.Get("WWW-Authenticate"))
 			}
 		})
 	}
