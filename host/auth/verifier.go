@@ -32,13 +32,6 @@ var acceptedAlgs = []string{jwt.SigningMethodES256.Alg(), jwt.SigningMethodRS256
 // SAA never sets them, so their presence alone refuses the token.
 var refusedHeaders = []string{"jku", "jwk", "x5u", "x5c", "crit"}
 
-// TokenStore is what a Verifier reads on every verification: the deny-list
-// and the clients tokens are issued to.
-type TokenStore interface {
-	authstore.Revocations
-	GetClient(ctx context.Context, id string) (authstore.Client, error)
-}
-
 // Verifier checks access tokens on behalf of a resource server. It accepts
 // only tokens signed by this server's keys, for this server's issuer and
 // audience, not revoked, and issued to a client that still exists, is active
@@ -46,7 +39,7 @@ type TokenStore interface {
 // concurrent use.
 type Verifier struct {
 	keys   *KeySet
-	store  TokenStore
+	store  authstore.Revocations
 	parser *jwt.Parser
 	// maxAge bounds exp-iat: the configured lifetime plus leeway.
 	maxAge time.Duration
@@ -61,7 +54,7 @@ type Verifier struct {
 // consulting store on every call. Verifiers sharing a store see a
 // revocation or a client change at once, whichever of them (or the server)
 // recorded it.
-func NewVerifier(keys *KeySet, store TokenStore, publicURL string) *Verifier {
+func NewVerifier(keys *KeySet, store authstore.Revocations, publicURL string) *Verifier {
 	publicURL = strings.TrimRight(publicURL, "/")
 	v := &Verifier{
 		keys:             keys,
@@ -184,35 +177,29 @@ func (v *Verifier) checkRevoked(ctx context.Context, c *accessClaims) error {
 	if v.deny.allowed(epoch, c, now) {
 		return nil
 	}
-	denied, at, err := v.store.TokenDenied(ctx, c.ID)
+	st, at, err := v.store.TokenStatus(ctx, c.ID, c.ClientID)
 	if err != nil {
 		return fmt.Errorf("check revocation: %w", err)
 	}
-	if denied {
-		return fmt.Errorf("%w: %w", ErrInvalidToken, ErrTokenRevoked)
-	}
-	// Read after the epoch at: a client change between the two reads moves
-	// the epoch past at, so what is remembered below is dropped at once.
-	if err := v.checkClient(ctx, c); err != nil {
-		return err
+	if reason := voided(st, *c.Generation); reason != "" {
+		return fmt.Errorf("%w: %w: %s", ErrInvalidToken, ErrTokenRevoked, reason)
 	}
 	v.deny.remember(at, c, now)
 	return nil
 }
 
-// checkClient voids the token unless its client exists, is active and is
-// at the token's generation.
-func (v *Verifier) checkClient(ctx context.Context, c *accessClaims) error {
-	client, err := v.store.GetClient(ctx, c.ClientID)
+// voided says why a token of generation gen with status st is void, or "".
+// The token's client must exist, be active and be at the token's generation.
+func voided(st authstore.TokenStatus, gen uint64) string {
 	switch {
-	case errors.Is(err, authstore.ErrNotFound):
-		return fmt.Errorf("%w: %w: client deleted", ErrInvalidToken, ErrTokenRevoked)
-	case err != nil:
-		return fmt.Errorf("check revocation: %w", err)
-	case client.Status != authstore.ClientActive:
-		return fmt.Errorf("%w: %w: client disabled", ErrInvalidToken, ErrTokenRevoked)
-	case client.Generation != *c.Generation:
-		return fmt.Errorf("%w: %w: client changed since issue", ErrInvalidToken, ErrTokenRevoked)
+	case st.Denied:
+		return "revoked"
+	case !st.ClientFound:
+		return "client deleted"
+	case st.ClientStatus != authstore.ClientActive:
+		return "client disabled"
+	case st.ClientGeneration != gen:
+		return "client changed since issue"
 	}
-	return nil
+	return ""
 }

@@ -23,6 +23,9 @@ const (
 	// generations replaced them; purging drops what an old database has.
 	bucketAuthDeniedClients = "auth_denied_clients"
 	bucketAuthMeta          = "auth_meta"
+	// bucketAuthClientState is client id -> status|generation, kept with
+	// every client write so that a verifier reads 9 bytes, not a record.
+	bucketAuthClientState = "auth_client_state"
 	keyRevocationEpoch      = "revocation_epoch"
 )
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -48,7 +49,20 @@ func (s *AuthStore) CreateClient(ctx context.Context, c authstore.Client) error 
 	if err := checkKey("client", c.ID); err != nil {
 		return err
 	}
-	if err := s.createJSON(bucketAuthClients, c.ID, toClientRecord(c)); err != nil {
+	data, err := json.Marshal(toClientRecord(c))
+	if err != nil {
+		return fmt.Errorf("create client %s: encode: %w", c.ID, err)
+	}
+	err = s.db.update(bucketAuthClients, func(b *bolt.Bucket) error {
+		if b.Get([]byte(c.ID)) != nil {
+			return authstore.ErrExists
+		}
+		if err := b.Put([]byte(c.ID), data); err != nil {
+			return err
+		}
+		return putClientState(b.Tx(), c)
+	})
+	if err != nil {
 		return fmt.Errorf("create client %s: %w", c.ID, err)
 	}
 	return nil
@@ -108,6 +122,9 @@ func (s *AuthStore) UpdateClient(ctx context.Context, id string, fn func(*authst
 			return fmt.Errorf("client id changed from %s to %s", id, c.ID)
 		}
 		r, out = toClientRecord(c), c
+		if err := putClientState(tx, c); err != nil {
+			return err
+		}
 		return bumpEpoch(tx)
 	})
 	if err != nil {
@@ -131,10 +148,57 @@ func (s *AuthStore) DeleteClient(ctx context.Context, id string) error {
 		if err := b.Delete([]byte(id)); err != nil {
 			return err
 		}
+		if st := b.Tx().Bucket([]byte(bucketAuthClientState)); st != nil {
+			if err := st.Delete([]byte(id)); err != nil {
+				return err
+			}
+		}
 		return bumpEpoch(b.Tx())
 	})
 	if err != nil {
 		return fmt.Errorf("delete client %s: %w", id, err)
 	}
 	return nil
+}
+
+// putClientState records c's status and generation in the compact index
+// verifiers read.
+func putClientState(tx *bolt.Tx, c authstore.Client) error {
+	b, err := tx.CreateBucketIfNotExists([]byte(bucketAuthClientState))
+	if err != nil {
+		return err
+	}
+	v := make([]byte, 9)
+	if c.Status == authstore.ClientActive {
+		v[0] = 1
+	}
+	binary.BigEndian.PutUint64(v[1:], c.Generation)
+	return b.Put([]byte(c.ID), v)
+}
+
+// readClientState returns the state of client id in tx. A client written by
+// a version without the compact index is read from its record.
+func readClientState(tx *bolt.Tx, id string) (found bool, status authstore.ClientStatus, gen uint64, err error) {
+	if b := tx.Bucket([]byte(bucketAuthClientState)); b != nil {
+		if v := b.Get([]byte(id)); len(v) == 9 {
+			status = authstore.ClientDisabled
+			if v[0] == 1 {
+				status = authstore.ClientActive
+			}
+			return true, status, binary.BigEndian.Uint64(v[1:]), nil
+		}
+	}
+	b := tx.Bucket([]byte(bucketAuthClients))
+	if b == nil {
+		return false, "", 0, nil
+	}
+	data := b.Get([]byte(id))
+	if data == nil {
+		return false, "", 0, nil
+	}
+	var r clientRecord
+	if err := json.Unmarshal(data, &r); err != nil {
+		return false, "", 0, fmt.Errorf("decode client %s: %w", id, err)
+	}
+	return true, authstore.ClientStatus(r.Status), r.Generation, nil
 }

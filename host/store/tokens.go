@@ -8,6 +8,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/secure-agent/saa/host/auth/authstore"
 )
 
 // The deny-list keeps, per revoked jti, the time until which it must be
@@ -50,25 +52,31 @@ func (s *AuthStore) DenyToken(ctx context.Context, jti string, until time.Time) 
 	return nil
 }
 
-// TokenDenied implements authstore.Revocations. An entry past its until that
-// was not purged yet still counts: the token it names has expired anyway.
-func (s *AuthStore) TokenDenied(ctx context.Context, jti string) (bool, uint64, error) {
+// TokenStatus implements authstore.Revocations. A deny-list entry past its
+// until that was not purged yet still counts: the token it names has expired
+// anyway.
+func (s *AuthStore) TokenStatus(ctx context.Context, jti, clientID string) (authstore.TokenStatus, uint64, error) {
+	var st authstore.TokenStatus
 	if err := ctxErr(ctx); err != nil {
-		return false, 0, err
+		return st, 0, err
 	}
-	var denied bool
 	var epoch uint64
 	err := s.db.bolt.View(func(tx *bolt.Tx) error {
 		epoch = readEpoch(tx)
 		if b := tx.Bucket([]byte(bucketAuthDeniedJTI)); b != nil && jti != "" && b.Get([]byte(jti)) != nil {
-			denied = true
+			st.Denied = true
 		}
-		return nil
+		if clientID == "" {
+			return nil
+		}
+		var err error
+		st.ClientFound, st.ClientStatus, st.ClientGeneration, err = readClientState(tx, clientID)
+		return err
 	})
 	if err != nil {
-		return false, 0, fmt.Errorf("check deny-list: %w", err)
+		return authstore.TokenStatus{}, 0, fmt.Errorf("check deny-list: %w", err)
 	}
-	return denied, epoch, nil
+	return st, epoch, nil
 }
 
 // RevocationEpoch implements authstore.Revocations.

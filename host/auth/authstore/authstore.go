@@ -122,12 +122,26 @@ type Users interface {
 type Revocations interface {
 	// DenyToken puts jti on the deny-list until until, and increments the epoch.
 	DenyToken(ctx context.Context, jti string, until time.Time) error
-	// TokenDenied reports whether the token with id jti is on the deny-list,
-	// together with the epoch the answer was read at.
-	TokenDenied(ctx context.Context, jti string) (denied bool, epoch uint64, err error)
+	// TokenStatus reads, in one consistent view, whether the token with id
+	// jti is on the deny-list and the state of clientID, together with the
+	// epoch the answer was read at. A verifier calls it for every token it
+	// has not checked since the epoch last moved, so it must be cheap.
+	TokenStatus(ctx context.Context, jti, clientID string) (TokenStatus, uint64, error)
 	// RevocationEpoch returns the current epoch; it starts at 0 and only grows.
 	RevocationEpoch(ctx context.Context) (uint64, error)
 	// PurgeRevocations forgets entries whose until is before now and returns
 	// how many it removed. It does not change the epoch.
 	PurgeRevocations(ctx context.Context, now time.Time) (int, error)
+}
+
+// TokenStatus is what a verifier needs to know about a token besides its
+// signature and claims.
+type TokenStatus struct {
+	// Denied is true when the token's jti is on the deny-list.
+	Denied bool
+	// ClientFound is false when the client does not exist (any more).
+	ClientFound bool
+	// ClientStatus and ClientGeneration are the client's, when found.
+	ClientStatus     ClientStatus
+	ClientGeneration uint64
 }

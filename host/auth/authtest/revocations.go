@@ -16,9 +16,9 @@ func epoch(t *testing.T, s authstore.Revocations) uint64 {
 
 func denied(t *testing.T, s authstore.Revocations, jti string) bool {
 	t.Helper()
-	d, _, err := s.TokenDenied(ctx(t), jti)
-	mustNoErr(t, err, "token denied")
-	return d
+	st, _, err := s.TokenStatus(ctx(t), jti, "")
+	mustNoErr(t, err, "token status")
+	return st.Denied
 }
 
 func testRevocations(t *testing.T, s authstore.Revocations) {
@@ -32,10 +32,10 @@ func testRevocations(t *testing.T, s authstore.Revocations) {
 		if after <= before {
 			t.Fatalf("epoch %d -> %d, want growth", before, after)
 		}
-		d, e, err := s.TokenDenied(ctx(t), "conf-jti-1")
-		mustNoErr(t, err, "token denied")
-		if !d || e != after {
-			t.Fatalf("denied = %v at epoch %d, want true at %d", d, e, after)
+		st, e, err := s.TokenStatus(ctx(t), "conf-jti-1", "")
+		mustNoErr(t, err, "token status")
+		if !st.Denied || e != after {
+			t.Fatalf("denied = %v at epoch %d, want true at %d", st.Denied, e, after)
 		}
 		if denied(t, s, "conf-jti-2") {
 			t.Fatal("another jti reported denied")
@@ -45,19 +45,26 @@ func testRevocations(t *testing.T, s authstore.Revocations) {
 }
 
 // testClientEpoch checks that every change of a client is seen by a
-// verifier's next epoch read: a token cached as good must be checked again.
+// verifier's next epoch read (a token cached as good must be checked again)
+// and by TokenStatus.
 func testClientEpoch(t *testing.T, s authstore.Store) {
 	c := sampleClient("conf-epoch")
 	mustNoErr(t, s.CreateClient(ctx(t), c), "create")
+	wantState(t, s, c.ID, authstore.TokenStatus{ClientFound: true, ClientStatus: authstore.ClientActive})
 	steps := []struct {
 		name   string
 		change func() error
+		want   authstore.TokenStatus
 	}{
-		{"update", func() error {
-			_, err := s.UpdateClient(ctx(t), c.ID, func(c *authstore.Client) error { c.Generation++; return nil })
+		{"new generation", func() error {
+			_, err := s.UpdateClient(ctx(t), c.ID, func(c *authstore.Client) error { c.Generation = 3; return nil })
 			return err
-		}},
-		{"delete", func() error { return s.DeleteClient(ctx(t), c.ID) }},
+		}, authstore.TokenStatus{ClientFound: true, ClientStatus: authstore.ClientActive, ClientGeneration: 3}},
+		{"disable", func() error {
+			_, err := s.UpdateClient(ctx(t), c.ID, func(c *authstore.Client) error { c.Status = authstore.ClientDisabled; return nil })
+			return err
+		}, authstore.TokenStatus{ClientFound: true, ClientStatus: authstore.ClientDisabled, ClientGeneration: 3}},
+		{"delete", func() error { return s.DeleteClient(ctx(t), c.ID) }, authstore.TokenStatus{}},
 	}
 	for _, step := range steps {
 		before := epoch(t, s)
@@ -65,10 +72,17 @@ func testClientEpoch(t *testing.T, s authstore.Store) {
 		if after := epoch(t, s); after <= before {
 			t.Fatalf("%s: epoch %d -> %d, want growth", step.name, before, after)
 		}
+		wantState(t, s, c.ID, step.want)
 	}
-	got, err := s.GetClient(ctx(t), c.ID)
-	if err == nil {
-		t.Fatalf("deleted client still readable: %+v", got)
+	wantState(t, s, "conf-never-existed", authstore.TokenStatus{})
+}
+
+func wantState(t *testing.T, s authstore.Revocations, clientID string, want authstore.TokenStatus) {
+	t.Helper()
+	got, _, err := s.TokenStatus(ctx(t), "conf-no-such-jti", clientID)
+	mustNoErr(t, err, "token status")
+	if got != want {
+		t.Fatalf("client %s: status %+v, want %+v", clientID, got, want)
 	}
 }
 
