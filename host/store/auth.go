@@ -26,7 +26,7 @@ const (
 	// bucketAuthClientState is client id -> status|generation, kept with
 	// every client write so that a verifier reads 9 bytes, not a record.
 	bucketAuthClientState = "auth_client_state"
-	keyRevocationEpoch      = "revocation_epoch"
+	keyRevocationEpoch    = "revocation_epoch"
 )
 
 // AuthStore is the authorization server's storage (clients, admin users and
