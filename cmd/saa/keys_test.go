@@ -2,7 +2,11 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -46,5 +50,40 @@ func TestKeysRotateCommand(t *testing.T) {
 				t.Fatalf("code %d, stdout %q, stderr %q; want %d and %q", code, out.String(), errOut.String(), tt.wantCode, tt.wantErr)
 			}
 		})
+	}
+}
+
+// e2eKeyRotation runs `saa keys rotate` against the running server: the
+// token taken before keeps working, a new one carries the new kid, and the
+// JWKS publishes both keys.
+func e2eKeyRotation(t *testing.T, srv *e2eServer, clientID, secret, old string) {
+	bin, err := e2eBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "keys", "rotate", "--server", srv.base)
+	cmd.Env = append(os.Environ(), "SAA_ADMIN_PASSWORD="+srv.adminPassword())
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("saa keys rotate: %v %s", err, out)
+	}
+	var info auth.KeySetInfo
+	if err := json.Unmarshal(out, &info); err != nil || len(info.Previous) != 1 {
+		t.Fatalf("saa keys rotate printed %s (%v)", out, err)
+	}
+	if r := srv.postJSON("/v1/actions/echo/echo", old, `{"message":"old key"}`); r.status != 200 {
+		t.Fatalf("token signed before the rotation: %d %s", r.status, r.body)
+	}
+	fresh := srv.token(clientID, secret, "echo:call")
+	header, err := base64.RawURLEncoding.DecodeString(strings.Split(strings.TrimPrefix(fresh, "Bearer "), ".")[0])
+	if err != nil || !strings.Contains(string(header), info.Current.KeyID) {
+		t.Fatalf("new token header %s, want kid %s", header, info.Current.KeyID)
+	}
+	if r := srv.postJSON("/v1/actions/echo/echo", fresh, `{"message":"new key"}`); r.status != 200 {
+		t.Fatalf("token signed after the rotation: %d %s", r.status, r.body)
+	}
+	jwks := string(srv.request(http.MethodGet, auth.JWKSPath, "", nil).body)
+	if !strings.Contains(jwks, info.Current.KeyID) || !strings.Contains(jwks, info.Previous[0].KeyID) {
+		t.Fatalf("JWKS %s lacks a key", jwks)
 	}
 }
