@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/secure-agent/saa/host/audit"
 	"github.com/secure-agent/saa/host/auth"
 	"github.com/secure-agent/saa/host/problem"
 )
@@ -26,6 +27,7 @@ func (a *API) listKeys(w http.ResponseWriter, _ *http.Request) {
 // expired; the change is saved before the new key signs anything. A key
 // from JWT_PRIVATE_KEY is rotated by changing the environment: 409.
 func (a *API) rotateKeys(w http.ResponseWriter, r *http.Request) {
+	previous := a.keys.KeyID()
 	err := a.keys.Rotate(nil)
 	if errors.Is(err, auth.ErrKeysFromEnvironment) {
 		problem.Write(w, http.StatusConflict, problem.KindConflict,
@@ -36,5 +38,25 @@ func (a *API) rotateKeys(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	reply(w, http.StatusOK, a.keys.Info())
+	info := a.keys.Info()
+	a.recordRotation(r, previous, info.Current.KeyID)
+	reply(w, http.StatusOK, info)
+}
+
+// recordRotation records the rotation with both kids (public values), so the
+// log says which key signed tokens from when.
+func (a *API) recordRotation(r *http.Request, from, to string) {
+	if a.audit == nil {
+		return
+	}
+	id, _ := IdentityFrom(r.Context())
+	e := audit.Entry{
+		Kind: audit.KindAdmin, Subject: id.Name, ClientID: id.ClientID, Action: "keys.rotate",
+		Detail: "kid " + from + " -> " + to, Outcome: audit.OutcomeOK,
+	}
+	if err := a.audit.Append(r.Context(), e); err != nil {
+		a.log.ErrorContext(r.Context(), "audit append failed", logKeyMethod, r.Method, logKeyPath, r.URL.Path, logKeyErr, err)
+		return
+	}
+	markRecorded(r)
 }

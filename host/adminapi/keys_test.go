@@ -113,12 +113,13 @@ func TestSigningKeyRotation(t *testing.T) {
 	t.Run("the rotation is audited", func(t *testing.T) {
 		var n int
 		for _, en := range e.adminEntries() {
-			if en.Action == "keys.rotate" && en.Subject == auth.AdminUser && en.Outcome == "ok" {
+			if en.Action == "keys.rotate" && en.Subject == auth.AdminUser && en.Outcome == "ok" &&
+				en.Detail == "kid "+oldKid+" -> "+newKid {
 				n++
 			}
 		}
 		if n != 1 {
-			t.Fatalf("%d keys.rotate entries by the admin, want 1", n)
+			t.Fatalf("%d keys.rotate entries by the admin naming both kids, want 1: %+v", n, e.adminEntries())
 		}
 	})
 }
