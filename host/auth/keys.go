@@ -134,7 +134,14 @@ func (k *KeySet) lookup(kid string) (verifyKey, bool) {
 // next is nil). The previous public key stays in the JWKS, and keeps
 // verifying, until every token it signed has expired. A file-backed key set
 // is saved before the new key is used.
-func (k *KeySet) Rotate(next crypto.Signer) error {
+func (k *KeySet) Rotate(next crypto.Signer) error { return k.rotate(next, false) }
+
+// RotateNow is Rotate for a key that leaked: every previous key is
+// withdrawn at once, so every token signed before stops verifying (their
+// clients get 401 and fetch new tokens).
+func (k *KeySet) RotateNow(next crypto.Signer) error { return k.rotate(next, true) }
+
+func (k *KeySet) rotate(next crypto.Signer, withdraw bool) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.path == "" {
@@ -152,9 +159,12 @@ func (k *KeySet) Rotate(next crypto.Signer) error {
 		return fmt.Errorf("rotate signing key: %w", err)
 	}
 	now := k.now()
-	retired := old.current.verifyKey
-	retired.retireAt = now.Add(k.keep)
-	st := &keyState{current: sk, previous: append(liveKeys(old.previous, now), retired)}
+	st := &keyState{current: sk}
+	if !withdraw {
+		retired := old.current.verifyKey
+		retired.retireAt = now.Add(k.keep)
+		st.previous = append(liveKeys(old.previous, now), retired)
+	}
 	if err := writeKeyFile(k.path, st); err != nil {
 		return fmt.Errorf("rotate signing key: %w", err)
 	}

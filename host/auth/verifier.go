@@ -108,12 +108,16 @@ func (v *Verifier) parse(raw string) (*accessClaims, error) {
 	}
 	now := v.now()
 	if c, ok := v.verified.get(raw, now); ok {
-		return c, nil
+		if _, live := v.keys.lookup(c.kid); live {
+			return c, nil
+		}
 	}
 	var c accessClaims
-	if _, err := v.parser.ParseWithClaims(raw, &c, v.keyFor); err != nil {
+	tok, err := v.parser.ParseWithClaims(raw, &c, v.keyFor)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
+	c.kid, _ = tok.Header["kid"].(string)
 	if err := v.checkClaims(&c); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
