@@ -32,6 +32,16 @@ func TestKeysRotateCommand(t *testing.T) {
 		len(info.Previous) != 1 || info.Previous[0].KeyID != before {
 		t.Fatalf("printed %+v; server kid %s -> %s", info, before, after)
 	}
+	t.Run("--withdraw-previous drops the previous keys", func(t *testing.T) {
+		var out, errOut bytes.Buffer
+		if code := runKeys(t.Context(), []string{"rotate", "--withdraw-previous", "--server", s.URL, "--admin-password", pw}, &out, &errOut); code != 0 {
+			t.Fatalf("keys rotate = %d: %s", code, errOut.String())
+		}
+		var info auth.KeySetInfo
+		if err := json.Unmarshal(out.Bytes(), &info); err != nil || len(info.Previous) != 0 || info.Current.KeyID != s.Auth.Keys().KeyID() {
+			t.Fatalf("printed %q (%v)", out.String(), err)
+		}
+	})
 	failures := []struct {
 		name     string
 		args     []string

@@ -122,6 +122,31 @@ func TestSigningKeyRotation(t *testing.T) {
 			t.Fatalf("%d keys.rotate entries by the admin naming both kids, want 1: %+v", n, e.adminEntries())
 		}
 	})
+	t.Run("a bad body is refused and rotates nothing", func(t *testing.T) {
+		if r := e.call("POST", "/keys/rotate", admin, `{"withdraw":true}`); r.status != 400 || e.srv.Keys().KeyID() != newKid {
+			t.Fatalf("status %d %s, kid %s", r.status, r.raw, e.srv.Keys().KeyID())
+		}
+	})
+	t.Run("withdrawing the previous keys voids their tokens at once", func(t *testing.T) {
+		r := e.call("POST", "/keys/rotate", admin, `{"withdraw_previous":true}`)
+		var info auth.KeySetInfo
+		if err := json.Unmarshal([]byte(r.raw), &info); r.status != 200 || err != nil || len(info.Previous) != 0 {
+			t.Fatalf("rotate: %d %s", r.status, r.raw)
+		}
+		if r := e.call("GET", "/clients", bearer(old), ""); r.status != 401 {
+			t.Fatalf("token of a withdrawn key: %d", r.status)
+		}
+		if kids := e.jwksKids(); len(kids) != 1 || kids[0] != info.Current.KeyID {
+			t.Fatalf("JWKS kids %v", kids)
+		}
+		var found bool
+		for _, en := range e.adminEntries() {
+			found = found || (en.Action == "keys.rotate" && strings.HasSuffix(en.Detail, "previous keys withdrawn"))
+		}
+		if !found {
+			t.Fatal("the withdrawal is not in the audit log")
+		}
+	})
 }
 
 // generatedKeyPEM is a fresh ES256 key as JWT_PRIVATE_KEY would hold it.
