@@ -11,7 +11,8 @@
 // Security, and what is and is not a boundary:
 //
 //   - Sign-in checks the password with the Users service (argon2id,
-//     throttled per user name and per source address). A session is a
+//     refused per source address after repeated failures, and slowed, never
+//     locked, per user name). A session is a
 //     random 256-bit id in a cookie that is HttpOnly, SameSite=Strict and
 //     Secure when the public URL is https or the request came over TLS. A
 //     new id is issued at every sign-in. Sessions live in memory: a restart

@@ -91,6 +91,19 @@ func newFixture(t *testing.T, opts fixtureOptions) *fixture {
 	return &fixture{t: t, url: publicURL, rt: rt, auth: srv, registry: reg, ui: ui, http: hc}
 }
 
+// from returns a copy of f whose HTTP client connects from the local
+// address ip (any 127.0.0.0/8 address reaches the loopback listener), to
+// play another source.
+func (f *fixture) from(ip string) *fixture {
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	c := *f
+	c.http = &http.Client{
+		Transport:     &http.Transport{DialContext: d.DialContext},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return &c
+}
+
 // quiet drops the logs of the servers under test.
 var quiet = slog.New(slog.DiscardHandler)
 

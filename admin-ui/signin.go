@@ -115,7 +115,7 @@ func safeNext(next string) string {
 }
 
 // clientAddr is the peer address, the key of the per-source throttle. Behind
-// a proxy every request shares the proxy's address; the per-user throttle
+// a proxy every request shares the proxy's address; the per-user slow-down
 // still applies.
 func clientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)

@@ -90,6 +90,8 @@ func TestCookiesAreSecureBehindTLS(t *testing.T) {
 	}
 }
 
+// TestSignInIsThrottled: guessing the admin's password from one address is
+// stopped there, while the admin signing in from another address gets in.
 func TestSignInIsThrottled(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	token, cookie := f.signinForm()
@@ -102,6 +104,14 @@ func TestSignInIsThrottled(t *testing.T) {
 	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || !strings.Contains(res.body, "Too many failed sign-ins") {
 		t.Fatalf("after %d failures: %d Retry-After %q", auth.DefaultFailureLimit, res.StatusCode, res.Header.Get("Retry-After"))
 	}
+	t.Run("the admin from another address gets in", func(t *testing.T) {
+		owner := f.from("127.0.0.2")
+		token, cookie := owner.signinForm()
+		good := url.Values{"csrf_token": {token}, "username": {"admin"}, "password": {adminPassword}}
+		if res := owner.post("/admin/signin", good, cookie); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("admin locked out: %d %s", res.StatusCode, res.body)
+		}
+	})
 }
 
 // clock is a settable time source.

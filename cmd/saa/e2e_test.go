@@ -105,7 +105,7 @@ func e2eErrors(t *testing.T, srv *e2eServer, admin, tok string) {
 		status                  int
 		kind                    string
 	}{
-		{"no token", "/v1/actions/echo/echo", "", `{"message":"x"}`, nil, 401, "unauthorized"},
+		{"no token", "/v1/actions/echo/echo", "", `{"message":"x"}`, nil, 401, "invalid-token"},
 		{"forged token", "/v1/actions/echo/echo", "Bearer eyJhbGciOiJub25lIn0.e30.", `{"message":"x"}`, nil, 401, "invalid-token"},
 		{"token without the scope", "/v1/actions/echo/echo", other, `{"message":"x"}`, nil, 403, "insufficient-scope"},
 		{"unknown action", "/v1/actions/echo/shout", tok, `{"message":"x"}`, nil, 404, "not-found"},

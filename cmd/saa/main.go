@@ -25,6 +25,7 @@ commands:
                                  create an OAuth client on a running server
   token --client-id ID --client-secret S --scopes a,b
                                  get an access token from a running server
+  keys rotate                    rotate the token signing key of a running server
   audit verify                   check the audit log's hash chain
   compact [--data-dir DIR]       give deleted records' space back to the disk (server stopped)
   rag ingest FILE | rag search HANDLE "<query>" | rag chunk HANDLE ID
@@ -50,6 +51,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"plugin": runPlugin,
 		"client": runClient,
 		"token":  runToken,
+		"keys":   runKeys,
 		"audit":  runAudit,
 		// compact rewrites an idle database without its free pages.
 		"compact": runCompact,

@@ -145,7 +145,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	}
 	admin, err := adminapi.New(adminapi.Config{
 		Clients: authSrv.Clients(), Users: authSrv.Users(), Verifier: authSrv.Verifier(),
-		Audit: rt.Audit(), Registry: reg, Secrets: secs, Logger: log,
+		Audit: rt.Audit(), Registry: reg, Secrets: secs, Keys: authSrv.Keys(), Logger: log,
 	})
 	if err != nil {
 		return err

@@ -53,6 +53,9 @@ type Config struct {
 	Registry *registry.Registry
 	// Secrets serves the /secrets routes; nil leaves them out.
 	Secrets *registry.Secrets
+	// Keys serves the /keys routes (signing-key rotation); nil leaves them
+	// out.
+	Keys *auth.KeySet
 	// Logger receives the component's logs; slog.Default() if nil.
 	Logger *slog.Logger
 }
@@ -65,6 +68,7 @@ type API struct {
 	audit    *audit.Log
 	registry *registry.Registry
 	secrets  *registry.Secrets
+	keys     *auth.KeySet
 	log      *slog.Logger
 	// limit applies per-identity request limits after authentication.
 	limit func(http.Handler) http.Handler
@@ -80,14 +84,14 @@ func New(cfg Config) (*API, error) {
 	}
 	return &API{
 		clients: cfg.Clients, users: cfg.Users, verifier: cfg.Verifier,
-		audit: cfg.Audit, registry: cfg.Registry, secrets: cfg.Secrets,
+		audit: cfg.Audit, registry: cfg.Registry, secrets: cfg.Secrets, keys: cfg.Keys,
 		log: cfg.Logger.With("component", "adminapi"),
 	}, nil
 }
 
 // FromServer returns the API over an authorization server's services.
 func FromServer(s *auth.Server, log *slog.Logger) (*API, error) {
-	return New(Config{Clients: s.Clients(), Users: s.Users(), Verifier: s.Verifier(), Logger: log})
+	return New(Config{Clients: s.Clients(), Users: s.Users(), Verifier: s.Verifier(), Keys: s.Keys(), Logger: log})
 }
 
 // LimitWith makes every route apply mw right after authentication, with
@@ -122,6 +126,9 @@ func (a *API) Routes(r chi.Router) {
 		}
 		if a.secrets != nil {
 			a.secretRoutes(r)
+		}
+		if a.keys != nil {
+			a.keyRoutes(r)
 		}
 	})
 }

@@ -29,6 +29,7 @@ var actions = map[string]string{
 	"PUT /publishers/{name}":                          "publisher.require_signature",
 	"PUT /secrets/{plugin}/{name}":                    "secret.put",
 	"DELETE /secrets/{plugin}/{name}":                 "secret.delete",
+	"POST /keys/rotate":                               "keys.rotate",
 }
 
 // maxDetail bounds the request detail an entry repeats.

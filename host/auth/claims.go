@@ -14,6 +14,14 @@ type accessClaims struct {
 	jwt.RegisteredClaims
 	ClientID string `json:"client_id"`
 	Scope    string `json:"scope"`
+	// Generation is the client's authstore.Client.Generation when the token
+	// was issued; the token is void once the client's differs. Required: a
+	// pointer, so that generation 0 is told apart from a missing claim.
+	Generation *uint64 `json:"gen,omitempty"`
+
+	// kid is the header's key id, kept so a cached verification is dropped
+	// once its key is withdrawn. Not a claim.
+	kid string
 }
 
 func (c *accessClaims) scopes() []string { return strings.Fields(c.Scope) }

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/ory/fosite"
 
@@ -20,8 +19,10 @@ import (
 const maxFormBytes = 64 << 10
 
 // guard prepares an OAuth endpoint request: it bounds and parses the form,
-// refuses credentials or tokens sent in the query string, and answers 429
-// while the presented client ID or the source address is throttled.
+// refuses credentials or tokens sent in the query string, answers 429 while
+// the source address is throttled, and waits its turn while the presented
+// client ID is being guessed at (see throttle.Guard: the right secret from
+// another address still gets in).
 func (s *Server) guard(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
@@ -35,7 +36,11 @@ func (s *Server) guard(next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		id, _, _ := presentedCredentials(r, r.PostForm)
-		if wait := s.throttleWait(id, sourceOf(r)); wait > 0 {
+		wait, err := s.attempts.Admit(r.Context(), clientKey(id), sourceOf(r))
+		if err != nil {
+			return // the client went away while waiting its turn
+		}
+		if wait > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 			problem.Write(w, http.StatusTooManyRequests, problem.KindTooManyRequests, "too many failed client authentications; retry later")
 			return
@@ -44,22 +49,27 @@ func (s *Server) guard(next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-func (s *Server) throttleWait(clientID, source string) time.Duration {
-	wait := s.failures.Wait("source:" + source)
-	if clientID != "" {
-		wait = max(wait, s.failures.Wait("client:"+clientID))
+// clientKey is the throttle identity of a client ID; "" for none.
+func clientKey(id string) string {
+	if id == "" {
+		return ""
 	}
-	return wait
+	return "client:" + id
 }
 
 // recordFailure counts a failed client authentication against the source,
 // and against the client ID when that client exists (so unknown IDs cannot
 // fill the table).
 func (s *Server) recordFailure(r *http.Request, clientID string, err error) {
-	s.failures.Fail("source:" + sourceOf(r))
-	if clientID != "" && !errors.Is(err, authstore.ErrNotFound) {
-		s.failures.Fail("client:" + clientID)
+	if errors.Is(err, authstore.ErrNotFound) {
+		clientID = ""
 	}
+	s.attempts.Failed(clientKey(clientID), sourceOf(r))
+}
+
+// recordSuccess lets the source skip the client's slow mode from now on.
+func (s *Server) recordSuccess(r *http.Request, clientID string) {
+	s.attempts.Succeeded(clientKey(clientID), sourceOf(r))
 }
 
 // sourceOf is the request's peer address. Behind a proxy this is the proxy:
@@ -113,6 +123,7 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form u
 	if err != nil {
 		return nil, s.clientAuthError(r, id, err)
 	}
+	s.recordSuccess(r, id)
 	return toFositeClient(c, s.cfg.PublicURL), nil
 }
 

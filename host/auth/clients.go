@@ -46,13 +46,13 @@ func publicClient(c authstore.Client) Client {
 
 // Clients manages OAuth clients. Every path that changes what a client may
 // do (disable, delete, narrowing its scopes, rotating its secret) also voids
-// the tokens it already holds.
+// the tokens it already holds: it moves the client to a new generation in
+// the same store write, and a token is valid only while its generation is
+// the client's and the client is active (Verifier checks both). No clock is
+// involved, so a change voids every token issued before it, however close.
 type Clients struct {
 	store authstore.Store
 	now   func() time.Time
-	// voidFor is how long a client cut-off must be remembered: the longest a
-	// token issued before it can live.
-	voidFor time.Duration
 }
 
 // Create registers a confidential client and returns it with its secret,
@@ -112,19 +112,15 @@ func (s *Clients) UpdateScopes(ctx context.Context, id string, scopes []string) 
 	if err != nil {
 		return Client{}, fmt.Errorf("update client scopes: %w", err)
 	}
-	var narrowed bool
 	c, err := s.store.UpdateClient(ctx, id, func(c *authstore.Client) error {
-		narrowed = slices.ContainsFunc(c.Scopes, func(old string) bool { return !slices.Contains(scopes, old) })
+		if slices.ContainsFunc(c.Scopes, func(old string) bool { return !slices.Contains(scopes, old) }) {
+			c.Generation++
+		}
 		c.Scopes = scopes
 		return nil
 	})
 	if err != nil {
 		return Client{}, fmt.Errorf("update client scopes: %w", err)
-	}
-	if narrowed {
-		if err := s.voidTokens(ctx, id); err != nil {
-			return Client{}, fmt.Errorf("update client scopes: %w", err)
-		}
 	}
 	return publicClient(c), nil
 }
@@ -133,9 +129,6 @@ func (s *Clients) UpdateScopes(ctx context.Context, id string, scopes []string) 
 func (s *Clients) Disable(ctx context.Context, id string) (Client, error) {
 	c, err := s.setStatus(ctx, id, authstore.ClientDisabled)
 	if err != nil {
-		return Client{}, fmt.Errorf("disable client: %w", err)
-	}
-	if err := s.voidTokens(ctx, id); err != nil {
 		return Client{}, fmt.Errorf("disable client: %w", err)
 	}
 	return c, nil
@@ -163,8 +156,13 @@ func (s *Clients) SetStatus(ctx context.Context, id, status string) (Client, err
 	}
 }
 
+// setStatus changes the client's status; disabling moves it to a new
+// generation, so tokens issued before stay void after it is enabled again.
 func (s *Clients) setStatus(ctx context.Context, id string, status authstore.ClientStatus) (Client, error) {
 	c, err := s.store.UpdateClient(ctx, id, func(c *authstore.Client) error {
+		if status != authstore.ClientActive {
+			c.Generation++
+		}
 		c.Status = status
 		return nil
 	})
@@ -185,34 +183,22 @@ func (s *Clients) RotateSecret(ctx context.Context, id string) (Client, string, 
 	now := s.now().UTC()
 	c, err := s.store.UpdateClient(ctx, id, func(c *authstore.Client) error {
 		c.SecretHash, c.RotatedAt = hash, now
+		c.Generation++
 		return nil
 	})
 	if err != nil {
 		return Client{}, "", fmt.Errorf("rotate client secret: %w", err)
 	}
-	if err := s.voidTokens(ctx, id); err != nil {
-		return Client{}, "", fmt.Errorf("rotate client secret: %w", err)
-	}
 	return publicClient(c), secret, nil
 }
 
-// Delete removes the client after voiding its tokens.
+// Delete removes the client; a token of a client that does not exist is
+// void.
 func (s *Clients) Delete(ctx context.Context, id string) error {
-	if _, err := s.store.GetClient(ctx, id); err != nil {
-		return fmt.Errorf("delete client: %w", err)
-	}
-	if err := s.voidTokens(ctx, id); err != nil {
-		return fmt.Errorf("delete client: %w", err)
-	}
 	if err := s.store.DeleteClient(ctx, id); err != nil {
 		return fmt.Errorf("delete client: %w", err)
 	}
 	return nil
-}
-
-func (s *Clients) voidTokens(ctx context.Context, id string) error {
-	now := s.now()
-	return s.store.DenyClientTokens(ctx, id, now, now.Add(s.voidFor))
 }
 
 // authenticate returns the active client id whose secret is secret. The

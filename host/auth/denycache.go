@@ -9,16 +9,28 @@ import (
 // and if that is not enough the cache starts over.
 const maxDenyCache = 100_000
 
-// denyCache remembers token IDs known not to be revoked as of a revocation
-// epoch. Any change of epoch empties it, so it can never hide a revocation;
-// an entry lives no longer than its token.
+// denyCache remembers tokens known not to be revoked as of a revocation
+// epoch: not on the deny-list, and their client active at their generation.
+// Any change of epoch empties it, so it can never hide a revocation or a
+// client change; an entry lives no longer than its token. An entry answers
+// only for the same jti, client and generation it was checked with.
 type denyCache struct {
 	mu    sync.Mutex
 	epoch uint64
-	ok    map[string]time.Time // jti -> token expiry
+	ok    map[string]denyEntry // by jti
 }
 
-func newDenyCache() *denyCache { return &denyCache{ok: make(map[string]time.Time)} }
+type denyEntry struct {
+	exp      time.Time
+	clientID string
+	gen      uint64
+}
+
+func entryOf(c *accessClaims) denyEntry {
+	return denyEntry{exp: c.ExpiresAt.Time, clientID: c.ClientID, gen: *c.Generation}
+}
+
+func newDenyCache() *denyCache { return &denyCache{ok: make(map[string]denyEntry)} }
 
 // advance moves the cache to epoch, emptying it; it ignores older epochs.
 // The caller holds mu.
@@ -33,23 +45,30 @@ func (d *denyCache) advance(epoch uint64) bool {
 	return true
 }
 
-// allowed reports whether jti is known not revoked at epoch.
-func (d *denyCache) allowed(epoch uint64, jti string, now time.Time) bool {
+// allowed reports whether the token c is known not revoked at epoch. A nil
+// cache knows nothing.
+func (d *denyCache) allowed(epoch uint64, c *accessClaims, now time.Time) bool {
+	if d == nil {
+		return false
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if !d.advance(epoch) {
 		return false
 	}
-	exp, ok := d.ok[jti]
-	if ok && !now.Before(exp) {
-		delete(d.ok, jti)
+	e, ok := d.ok[c.ID]
+	if ok && !now.Before(e.exp) {
+		delete(d.ok, c.ID)
 		return false
 	}
-	return ok
+	return ok && e == entryOf(c)
 }
 
-// remember records that jti (expiring at exp) was not revoked at epoch.
-func (d *denyCache) remember(epoch uint64, jti string, exp, now time.Time) {
+// remember records that the token c was not revoked at epoch.
+func (d *denyCache) remember(epoch uint64, c *accessClaims, now time.Time) {
+	if d == nil {
+		return
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if !d.advance(epoch) {
@@ -57,7 +76,7 @@ func (d *denyCache) remember(epoch uint64, jti string, exp, now time.Time) {
 	}
 	if len(d.ok) >= maxDenyCache {
 		for k, e := range d.ok {
-			if !now.Before(e) {
+			if !now.Before(e.exp) {
 				delete(d.ok, k)
 			}
 		}
@@ -65,5 +84,5 @@ func (d *denyCache) remember(epoch uint64, jti string, exp, now time.Time) {
 			clear(d.ok)
 		}
 	}
-	d.ok[jti] = exp
+	d.ok[c.ID] = entryOf(c)
 }

@@ -14,13 +14,18 @@
 // Decisions a reader may question:
 //
 //   - Access tokens are self-contained and not stored. Revoking one puts its
-//     jti on a deny-list until the token would have expired; disabling,
-//     deleting, narrowing the scopes of or rotating the secret of a client
-//     voids every token issued to it before that moment.
+//     jti on a deny-list until the token would have expired. Disabling,
+//     narrowing the scopes of or rotating the secret of a client moves it to
+//     a new generation; a token carries the generation of the client record
+//     it was issued from (claim "gen"), and the verifier refuses it unless
+//     the client still exists, is active and is at that generation. No clock
+//     is compared, so a change voids every token issued before it, however
+//     close in time, and a token whose request raced the change too.
 //   - Verifier remembers tokens whose signature and claims it checked (by the
 //     exact string, until exp), because an ECDSA verification costs far more
 //     than everything else; the deny-list is still consulted on every call,
-//     through one read of the store's revocation epoch.
+//     through one read of the store's revocation epoch, which every
+//     revocation and every change of a client moves in the same write.
 //   - Scopes are free-form strings matched exactly. A token request must name
 //     at least one scope (RFC 6749 section 3.3 lets the server fail the request
 //     instead of picking a default; least privilege says fail), and each must be
@@ -32,11 +37,16 @@
 //   - Client secrets are 256-bit random strings, so they are stored as SHA-256
 //     digests and compared in constant time; a slow password hash would only
 //     cost throughput. Admin passwords, chosen by humans, use argon2id.
-//   - Failed client authentications are throttled per client ID and per source
-//     address (see DefaultFailureLimit). This is a brake on online guessing,
-//     not the defence: a 256-bit secret cannot be guessed. It also means an
-//     attacker who knows a client ID can make that client wait; the window is
-//     short and the limit resets on its own.
+//   - Failed authentications (client secrets and user passwords) are
+//     throttled per source address and slowed, never locked, per client ID
+//     or user name (internal/throttle.Guard): a lockout keyed on the
+//     identity would let anyone who knows a client ID (it is in every token)
+//     or the name "admin" keep its owner out, which OWASP's Authentication
+//     Cheat Sheet warns of. For 256-bit client secrets this is a brake, not
+//     the defence.
+//   - A signing key from JWT_PRIVATE_KEY is never rotated by the server
+//     (ErrKeysFromEnvironment): a restart would bring it back. A generated
+//     key set is rotated with KeySet.Rotate and kept in the data dir.
 //
 // This package must never log or return in an HTTP body a secret, a token, a
 // password or a wrapped internal error.

@@ -48,16 +48,26 @@ func (s *fositeStore) GetClient(ctx context.Context, id string) (fosite.Client, 
 	return toFositeClient(c, s.audience), nil
 }
 
+// fositeClient is a client as fosite sees it, remembering the generation of
+// the record it was read from so the token issued to it carries that.
+type fositeClient struct {
+	fosite.DefaultClient
+	generation uint64
+}
+
 // toFositeClient is c as fosite sees it: confidential, client_credentials
 // only, allowed its scopes and the one audience.
-func toFositeClient(c authstore.Client, audience string) fosite.Client {
-	return &fosite.DefaultClient{
-		ID:            c.ID,
-		Secret:        c.SecretHash,
-		GrantTypes:    fosite.Arguments{"client_credentials"},
-		ResponseTypes: fosite.Arguments{},
-		Scopes:        append(fosite.Arguments{}, c.Scopes...),
-		Audience:      fosite.Arguments{audience},
+func toFositeClient(c authstore.Client, audience string) *fositeClient {
+	return &fositeClient{
+		DefaultClient: fosite.DefaultClient{
+			ID:            c.ID,
+			Secret:        c.SecretHash,
+			GrantTypes:    fosite.Arguments{"client_credentials"},
+			ResponseTypes: fosite.Arguments{},
+			Scopes:        append(fosite.Arguments{}, c.Scopes...),
+			Audience:      fosite.Arguments{audience},
+		},
+		generation: c.Generation,
 	}
 }
 

@@ -29,10 +29,14 @@ func (s *fositeStrategy) AccessTokenSignature(_ context.Context, token string) s
 
 // GenerateAccessToken signs a token for the request's client with its
 // granted scopes, and aligns the session's expiry (and so expires_in) with
-// the token's exp.
-func (s *fositeStrategy) GenerateAccessToken(ctx context.Context, r fosite.Requester) (string, string, error) {
-	clientID := r.GetClient().GetID()
-	tok, err := s.issuer.issue(ctx, clientID, clientID, r.GetGrantedScopes())
+// the token's exp. The client must be the one authenticateClient returned,
+// which carries the generation of the record it checked.
+func (s *fositeStrategy) GenerateAccessToken(_ context.Context, r fosite.Requester) (string, string, error) {
+	c, ok := r.GetClient().(*fositeClient)
+	if !ok {
+		return "", "", fosite.ErrServerError.WithDebug("client was not authenticated by SAA")
+	}
+	tok, err := s.issuer.issue(c.ID, c.ID, c.generation, r.GetGrantedScopes())
 	if err != nil {
 		return "", "", err
 	}

@@ -47,14 +47,29 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	s.oauth.WriteAccessResponse(ctx, w, ar, resp)
 }
 
+// errInvalidBearer is the answer to a caller of the introspection endpoint
+// whose bearer token does not verify: RFC 7662 section 2.3 refers to RFC 6750
+// section 3, which says 401 invalid_token.
+func errInvalidBearer() *fosite.RFC6749Error {
+	return &fosite.RFC6749Error{
+		ErrorField:       "invalid_token",
+		DescriptionField: "The bearer token is invalid, expired or revoked.",
+		CodeField:        http.StatusUnauthorized,
+	}
+}
+
 // writeAccessError answers with an OAuth error, logging server errors and
-// challenging for Basic on invalid_client (RFC 6749 section 5.2).
+// challenging for Basic on invalid_client (RFC 6749 section 5.2), or for
+// Bearer on invalid_token (RFC 6750 section 3).
 func (s *Server) writeAccessError(ctx context.Context, w http.ResponseWriter, ar fosite.AccessRequester, err error) {
 	rfc := fosite.ErrorToRFC6749Error(err)
 	if rfc.CodeField >= http.StatusInternalServerError {
 		s.log.ErrorContext(ctx, "token endpoint", logKeyErr, err)
 	}
-	if rfc.CodeField == http.StatusUnauthorized {
+	switch {
+	case rfc.CodeField == http.StatusUnauthorized && rfc.ErrorField == "invalid_token":
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+	case rfc.CodeField == http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Basic realm="saa", charset="UTF-8"`)
 	}
 	s.oauth.WriteAccessError(ctx, w, ar, err)
@@ -90,11 +105,14 @@ func (s *Server) authorizeIntrospection(ctx context.Context, r *http.Request) er
 	case strings.EqualFold(scheme, "Bearer"):
 		raw, err := BearerToken(r)
 		if err != nil {
-			return fosite.ErrRequestUnauthorized.WithHint("The bearer token is invalid.")
+			return errInvalidBearer()
 		}
 		p, err := s.verifier.Verify(ctx, raw)
 		if err != nil {
-			return fosite.ErrRequestUnauthorized.WithHint("The bearer token is invalid.").WithWrap(err)
+			if !errors.Is(err, ErrInvalidToken) {
+				return fosite.ErrServerError.WithWrap(err)
+			}
+			return errInvalidBearer().WithWrap(err)
 		}
 		if !p.HasScope(ScopeIntrospect) {
 			return fosite.ErrRequestForbidden.WithHint("The token lacks the introspect scope.")
@@ -110,14 +128,17 @@ func (s *Server) authorizeIntrospection(ctx context.Context, r *http.Request) er
 			if rfc := s.clientAuthError(r, id, err); errors.Is(rfc, fosite.ErrServerError) {
 				return rfc
 			}
-			return fosite.ErrRequestUnauthorized.WithHint("The client credentials are invalid.")
+			return fosite.ErrInvalidClient.WithHint("The client credentials are invalid.")
 		}
+		s.recordSuccess(r, id)
 		if !slices.Contains(c.Scopes, ScopeIntrospect) {
 			return fosite.ErrRequestForbidden.WithHint("The client is not allowed to introspect tokens.")
 		}
 		return nil
 	default:
-		return fosite.ErrRequestUnauthorized.WithHint("Authenticate with HTTP Basic client credentials or a bearer token.")
+		// No client authentication at all is invalid_client too (RFC 6749
+		// section 5.2), as RFC 7662 section 2.3 refers to it.
+		return fosite.ErrInvalidClient.WithHint("Authenticate with HTTP Basic client credentials or a bearer token.")
 	}
 }
 

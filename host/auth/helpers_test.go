@@ -134,6 +134,16 @@ func pemPublic(t testing.TB, pub any) string {
 	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 }
 
+// from returns a copy of e whose HTTP client connects from the local
+// address ip: any 127.0.0.0/8 address reaches the loopback listener, so
+// tests can play several sources.
+func (e *testEnv) from(ip string) *testEnv {
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	c := *e
+	c.http = &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
+	return &c
+}
+
 // client is a registered client and its secret.
 type client struct{ id, secret string }
 

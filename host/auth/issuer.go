@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
@@ -9,14 +8,11 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-
-	"github.com/secure-agent/saa/host/auth/authstore"
 )
 
 // tokenIssuer signs access tokens.
 type tokenIssuer struct {
-	keys        *KeySet
-	revocations authstore.Revocations
+	keys *KeySet
 	// issuer is both iss and aud: SAA is its own resource server.
 	issuer   string
 	lifetime time.Duration
@@ -30,16 +26,18 @@ type issued struct {
 	exp   time.Time
 }
 
-// issue signs a token for clientID acting as subject with scopes.
-func (t *tokenIssuer) issue(ctx context.Context, clientID, subject string, scopes []string) (issued, error) {
+// issue signs a token for clientID acting as subject with scopes. gen is
+// the generation of the client record that was authenticated (and whose
+// scopes were checked): any later change of the client voids the token, at
+// whatever sub-second instant it happens.
+func (t *tokenIssuer) issue(clientID, subject string, gen uint64, scopes []string) (issued, error) {
 	jti, err := newJTI()
 	if err != nil {
 		return issued{}, err
 	}
-	iat, err := t.issuedAt(ctx, clientID)
-	if err != nil {
-		return issued{}, err
-	}
+	// Whole seconds, as iat and exp are serialised; nothing is compared
+	// with iat at sub-second precision.
+	iat := t.now().Truncate(time.Second)
 	exp := iat.Add(t.lifetime)
 	claims := &accessClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
@@ -50,8 +48,9 @@ func (t *tokenIssuer) issue(ctx context.Context, clientID, subject string, scope
 			IssuedAt:  jwt.NewNumericDate(iat),
 			ID:        jti,
 		},
-		ClientID: clientID,
-		Scope:    strings.Join(scopes, " "),
+		ClientID:   clientID,
+		Scope:      strings.Join(scopes, " "),
+		Generation: &gen,
 	}
 	key := t.keys.load().current
 	tok := jwt.NewWithClaims(key.method, claims)
@@ -62,27 +61,6 @@ func (t *tokenIssuer) issue(ctx context.Context, clientID, subject string, scope
 		return issued{}, fmt.Errorf("sign access token: %w", err)
 	}
 	return issued{token: signed, jti: jti, exp: exp}, nil
-}
-
-// issuedAt returns the token's iat: now in whole seconds, or the next second
-// when the client's tokens were voided earlier in this second. A cut-off
-// voids every token with iat at or before it, and iat has one-second
-// resolution, so without this a client whose secret was just rotated would
-// receive a token that is already void. The result is at most one second
-// ahead of the clock, well inside the verifier's leeway.
-func (t *tokenIssuer) issuedAt(ctx context.Context, clientID string) (time.Time, error) {
-	iat := t.now().Truncate(time.Second)
-	for range 2 {
-		denied, _, err := t.revocations.TokenDenied(ctx, "", clientID, iat)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("issue access token: %w", err)
-		}
-		if !denied {
-			return iat, nil
-		}
-		iat = iat.Add(time.Second)
-	}
-	return time.Time{}, fmt.Errorf("issue access token: client %s is voided into the future", clientID)
 }
 
 // newJTI returns a random 128-bit token ID.

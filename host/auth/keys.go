@@ -134,7 +134,14 @@ func (k *KeySet) lookup(kid string) (verifyKey, bool) {
 // next is nil). The previous public key stays in the JWKS, and keeps
 // verifying, until every token it signed has expired. A file-backed key set
 // is saved before the new key is used.
-func (k *KeySet) Rotate(next crypto.Signer) error {
+func (k *KeySet) Rotate(next crypto.Signer) error { return k.rotate(next, false) }
+
+// RotateNow is Rotate for a key that leaked: every previous key is
+// withdrawn at once, so every token signed before stops verifying (their
+// clients get 401 and fetch new tokens).
+func (k *KeySet) RotateNow(next crypto.Signer) error { return k.rotate(next, true) }
+
+func (k *KeySet) rotate(next crypto.Signer, withdraw bool) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.path == "" {
@@ -152,14 +159,51 @@ func (k *KeySet) Rotate(next crypto.Signer) error {
 		return fmt.Errorf("rotate signing key: %w", err)
 	}
 	now := k.now()
-	retired := old.current.verifyKey
-	retired.retireAt = now.Add(k.keep)
-	st := &keyState{current: sk, previous: append(liveKeys(old.previous, now), retired)}
+	st := &keyState{current: sk}
+	if !withdraw {
+		retired := old.current.verifyKey
+		retired.retireAt = now.Add(k.keep)
+		st.previous = append(liveKeys(old.previous, now), retired)
+	}
 	if err := writeKeyFile(k.path, st); err != nil {
 		return fmt.Errorf("rotate signing key: %w", err)
 	}
 	k.state.Store(st)
 	return nil
+}
+
+// KeyInfo describes one key of the set: never its private part.
+type KeyInfo struct {
+	KeyID     string `json:"kid"`
+	Algorithm string `json:"alg"`
+	// RetireAt is when a previous key leaves the JWKS: once every token it
+	// signed has expired. Zero for the current key.
+	RetireAt time.Time `json:"retire_at,omitzero"`
+}
+
+// KeySetInfo describes the signing keys: the one new tokens are signed
+// with, and the previous ones that still verify tokens signed before a
+// rotation.
+type KeySetInfo struct {
+	Current  KeyInfo   `json:"current"`
+	Previous []KeyInfo `json:"previous"`
+	// FromEnvironment is true when the key came from JWT_PRIVATE_KEY, which
+	// Rotate leaves alone.
+	FromEnvironment bool `json:"from_environment"`
+}
+
+// Info describes the set as it is now.
+func (k *KeySet) Info() KeySetInfo {
+	st := k.load()
+	info := KeySetInfo{
+		Current:         KeyInfo{KeyID: st.current.kid, Algorithm: st.current.method.Alg()},
+		Previous:        []KeyInfo{},
+		FromEnvironment: k.path == "",
+	}
+	for _, p := range liveKeys(st.previous, k.now()) {
+		info.Previous = append(info.Previous, KeyInfo{KeyID: p.kid, Algorithm: p.method.Alg(), RetireAt: p.retireAt.UTC()})
+	}
+	return info
 }
 
 // liveKeys returns the keys of prev not yet retired at now.

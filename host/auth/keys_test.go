@@ -130,7 +130,7 @@ func TestKeyRotation(t *testing.T) {
 	})
 	t.Run("a restart keeps the previous key", func(t *testing.T) {
 		cfg := fileConfig(t, dir)
-		cfg.PublicURL = e.url
+		cfg.PublicURL, cfg.Store = e.url, e.db.Auth()
 		again, err := auth.NewServerWithClock(cfg, clk.now)
 		if err != nil {
 			t.Fatal(err)
@@ -154,4 +154,41 @@ func TestKeyRotation(t *testing.T) {
 			t.Fatalf("Rotate = %v", err)
 		}
 	})
+}
+
+// TestKeyRotationNowWithdrawsTheOldKey: after a leak, RotateNow stops every
+// token the old key signed at once, even one a verifier had cached, and the
+// JWKS and a restart no longer know the old key.
+func TestKeyRotationNowWithdrawsTheOldKey(t *testing.T) {
+	dir := t.TempDir()
+	e := newTestEnv(t, func(c *auth.Config) { c.PrivateKeyPEM, c.DataDir = "", dir })
+	c := e.newClient("echo:call")
+	old := e.token(c, "echo:call")
+	if _, err := e.srv.Verifier().Verify(t.Context(), old); err != nil { // now cached
+		t.Fatal(err)
+	}
+	if err := e.srv.Keys().RotateNow(nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.srv.Verifier().Verify(t.Context(), old); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Fatalf("old token after RotateNow, cached verifier: %v", err)
+	}
+	if r := e.callEcho(old); r.status != 401 {
+		t.Fatalf("old token over HTTP: %d", r.status)
+	}
+	if keys := e.get(auth.JWKSPath).json(t)["keys"].([]any); len(keys) != 1 {
+		t.Fatalf("JWKS has %d keys, want 1", len(keys))
+	}
+	if r := e.callEcho(e.token(c, "echo:call")); r.status != 200 {
+		t.Fatalf("new token: %d %s", r.status, r.body)
+	}
+	cfg := fileConfig(t, dir)
+	cfg.PublicURL, cfg.Store = e.url, e.db.Auth()
+	again, err := auth.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := again.Verifier().Verify(t.Context(), old); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Fatalf("old token after a restart: %v", err)
+	}
 }

@@ -114,14 +114,18 @@ func BearerToken(r *http.Request) (string, error) {
 // Challenge answers a request whose authentication failed with err: 401 with
 // a WWW-Authenticate challenge naming the resource metadata (RFC 9728), or
 // 503 if the deny-list could not be read. Nothing of err reaches the body.
+// Every 401 is the problem type invalid-token; the challenge tells the cases
+// apart as RFC 6750 section 3.1 asks: no error code when no token was sent,
+// invalid_request when it was sent where SAA does not read it, invalid_token
+// when it does not verify.
 func (v *Verifier) Challenge(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, ErrNoToken):
 		w.Header().Add("WWW-Authenticate", fmt.Sprintf(`Bearer resource_metadata=%q`, v.resourceMetadata))
-		problem.Write(w, http.StatusUnauthorized, problem.KindUnauthorized, "a bearer access token is required in the Authorization header")
+		problem.Write(w, http.StatusUnauthorized, problem.KindInvalidToken, "a bearer access token is required in the Authorization header")
 	case errors.Is(err, ErrTokenMisplaced):
 		w.Header().Add("WWW-Authenticate", fmt.Sprintf(`Bearer error="invalid_request", resource_metadata=%q`, v.resourceMetadata))
-		problem.Write(w, http.StatusUnauthorized, problem.KindUnauthorized, "send the access token in the Authorization header only")
+		problem.Write(w, http.StatusUnauthorized, problem.KindInvalidToken, "send the access token in the Authorization header only")
 	case errors.Is(err, ErrInvalidToken):
 		w.Header().Add("WWW-Authenticate", fmt.Sprintf(`Bearer error="invalid_token", resource_metadata=%q`, v.resourceMetadata))
 		problem.Write(w, http.StatusUnauthorized, problem.KindInvalidToken, "the access token is invalid, expired or revoked")

@@ -27,8 +27,10 @@ const (
 
 // Throttling of failed authentications (clients and admin users alike): after
 // DefaultFailureLimit failures within DefaultFailureWindow of the first, a
-// client ID, user name or source address gets 429 with Retry-After until
-// the window closes.
+// source address gets 429 with Retry-After until the window closes, and a
+// client ID or user name is slowed, never locked (see throttle.Guard): its
+// attempts are queued a second apart, except from addresses that signed in
+// as it before.
 const (
 	DefaultFailureLimit  = 10
 	DefaultFailureWindow = time.Minute
@@ -50,8 +52,9 @@ type Server struct {
 	clients  *Clients
 	users    *Users
 	oauth    fosite.OAuth2Provider
-	// failures throttles client authentication per client ID and per source.
-	failures *throttle.Limiter
+	// guard throttles client authentication per source and slows it per
+	// client ID.
+	attempts *throttle.Guard
 
 	// scopes are advertised in the metadata besides the server's own.
 	scopes atomic.Pointer[[]string]
@@ -84,12 +87,12 @@ func newServer(cfg Config, now func() time.Time) (*Server, error) {
 		now:       now,
 		keys:      keys,
 		verifier:  NewVerifier(keys, cfg.Store, cfg.PublicURL),
-		clients:   &Clients{store: cfg.Store, now: now, voidFor: keys.keep},
+		clients:   &Clients{store: cfg.Store, now: now},
 		users:     users,
-		failures:  throttle.New(DefaultFailureLimit, DefaultFailureWindow, maxThrottleKeys, now),
+		attempts:  throttle.NewGuard(DefaultFailureLimit, DefaultFailureWindow, maxThrottleKeys, now),
 		lastPurge: now(),
 	}
-	s.issuer = &tokenIssuer{keys: keys, revocations: cfg.Store, issuer: cfg.PublicURL, lifetime: cfg.TokenLifetime, now: now}
+	s.issuer = &tokenIssuer{keys: keys, issuer: cfg.PublicURL, lifetime: cfg.TokenLifetime, now: now}
 	s.oauth = s.compose()
 	return s, nil
 }

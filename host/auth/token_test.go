@@ -154,6 +154,10 @@ func TestResourceEnforcement(t *testing.T) {
 			if tt.wantStatus != 200 && r.header.Get("Content-Type") != "application/problem+json" {
 				t.Fatalf("Content-Type = %q", r.header.Get("Content-Type"))
 			}
+			// The README's list of problem types: every 401 here is invalid-token.
+			if typ := "https://saa.dev/problems/invalid-token"; tt.wantStatus == 401 && r.json(t)["type"] != typ {
+				t.Fatalf("problem type %v, want %s", r.json(t)["type"], typ)
+			}
 		})
 	}
 }
@@ -173,6 +177,9 @@ func newReq(t *testing.T, base, query, bearer, form string) *http.Request {
 	return req
 }
 
+// TestClientSecretBruteForceIsThrottled: guessing a client's secret from one
+// address is stopped there; the client itself, from another address, still
+// gets its tokens (a client ID is in every token, so anyone knows it).
 func TestClientSecretBruteForceIsThrottled(t *testing.T) {
 	e := newTestEnv(t)
 	c := e.newClient("echo:call")
@@ -185,14 +192,27 @@ func TestClientSecretBruteForceIsThrottled(t *testing.T) {
 	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "" {
 		t.Fatalf("after %d failures: %d, Retry-After %q", auth.DefaultFailureLimit, r.status, r.header.Get("Retry-After"))
 	}
-	t.Run("even the right secret waits", func(t *testing.T) {
+	t.Run("from the guessing address even the right secret waits", func(t *testing.T) {
 		if r := e.tokenResponse(c, "echo:call"); r.status != http.StatusTooManyRequests {
 			t.Fatalf("status %d", r.status)
 		}
 	})
-	t.Run("the introspection endpoint shares the limit", func(t *testing.T) {
-		if r := e.postForm(auth.IntrospectPath, client{c.id, "guess"}, url.Values{"token": {"x"}}); r.status != http.StatusTooManyRequests {
-			t.Fatalf("status %d", r.status)
+	for _, path := range []string{auth.IntrospectPath, auth.RevokePath} {
+		t.Run(path+" shares the limit", func(t *testing.T) {
+			if r := e.postForm(path, client{c.id, "guess"}, url.Values{"token": {"x"}}); r.status != http.StatusTooManyRequests {
+				t.Fatalf("status %d", r.status)
+			}
+		})
+	}
+	t.Run("the client from another address gets its token", func(t *testing.T) {
+		owner := e.from("127.0.0.2")
+		if r := owner.tokenResponse(c, "echo:call"); r.status != 200 {
+			t.Fatalf("owner locked out: %d %s", r.status, r.body)
+		}
+	})
+	t.Run("a guess from a third address is checked, not locked", func(t *testing.T) {
+		if r := e.from("127.0.0.3").tokenResponse(client{c.id, "guess"}, "echo:call"); r.status != 401 {
+			t.Fatalf("status %d %s", r.status, r.body)
 		}
 	})
 }

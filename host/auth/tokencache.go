@@ -13,8 +13,8 @@ const maxVerifiedCache = 10_000
 // same token for many calls, and an ECDSA verification costs far more than
 // the rest of Verify; any other string, however close, misses and is checked
 // in full. Revocation is not cached here: Verify consults the deny-list on
-// every call, hit or miss. Signing keys are never withdrawn before the
-// tokens they signed expire, so no entry can outlive its key.
+// every call, hit or miss; nor is the key: Verify drops a hit whose key was
+// withdrawn (KeySet.RotateNow).
 type verifiedCache struct {
 	mu      sync.RWMutex
 	max     int

@@ -42,11 +42,13 @@ func (e *ThrottledError) Error() string {
 func (e *ThrottledError) Is(target error) bool { return target == ErrThrottled }
 
 // Users manages the humans who use the admin API and UI. Password checks
-// cost tens of milliseconds and memory, so at most a few run at a time, and
-// failures are throttled per user name and per source address.
+// cost tens of milliseconds and memory, so at most a few run at a time.
+// Failures are throttled per source address and slowed, never locked, per
+// user name (throttle.Guard): someone guessing the admin's password from
+// one address cannot keep the admin out from another.
 type Users struct {
-	store   authstore.Users
-	limiter *throttle.Limiter
+	store    authstore.Users
+	attempts *throttle.Guard
 	// slots bounds concurrent argon2id computations.
 	slots chan struct{}
 	now   func() time.Time
@@ -62,7 +64,7 @@ func newUsers(store authstore.Users, now func() time.Time) (*Users, error) {
 	}
 	return &Users{
 		store:     store,
-		limiter:   throttle.New(DefaultFailureLimit, DefaultFailureWindow, maxThrottleKeys, now),
+		attempts:  throttle.NewGuard(DefaultFailureLimit, DefaultFailureWindow, maxThrottleKeys, now),
 		slots:     make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
 		now:       now,
 		dummyHash: dummy,
@@ -135,11 +137,17 @@ func (u *Users) SetPassword(ctx context.Context, name, password string) error {
 }
 
 // Authenticate checks name and password for a sign-in from source (a client
-// address). It returns a *ThrottledError while name or source is throttled,
-// ErrBadCredentials on mismatch, and the user on success.
+// address). While name is being guessed at from elsewhere it first waits its
+// turn (a second or so). It returns a *ThrottledError while source is
+// throttled or too many attempts wait on name, ErrBadCredentials on
+// mismatch, and the user on success.
 func (u *Users) Authenticate(ctx context.Context, name, password, source string) (authstore.User, error) {
-	userKey, sourceKey := "user:"+name, "source:"+source
-	if wait := max(u.limiter.Wait(userKey), u.limiter.Wait(sourceKey)); wait > 0 {
+	userKey := "user:" + name
+	wait, err := u.attempts.Admit(ctx, userKey, source)
+	if err != nil {
+		return authstore.User{}, fmt.Errorf("authenticate: %w", err)
+	}
+	if wait > 0 {
 		return authstore.User{}, &ThrottledError{RetryAfter: wait}
 	}
 	usr, err := u.store.GetUser(ctx, name)
@@ -155,10 +163,12 @@ func (u *Users) Authenticate(ctx context.Context, name, password, source string)
 		return authstore.User{}, fmt.Errorf("authenticate: %w", cerr)
 	}
 	if err != nil || !ok || cerr != nil {
-		u.limiter.Fail(userKey)
-		u.limiter.Fail(sourceKey)
+		// Unknown names count too, so that throttling does not tell which
+		// names exist; the guard's table is bounded.
+		u.attempts.Failed(userKey, source)
 		return authstore.User{}, ErrBadCredentials
 	}
+	u.attempts.Succeeded(userKey, source)
 	return usr, nil
 }
 

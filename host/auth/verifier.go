@@ -34,11 +34,13 @@ var refusedHeaders = []string{"jku", "jwk", "x5u", "x5c", "crit"}
 
 // Verifier checks access tokens on behalf of a resource server. It accepts
 // only tokens signed by this server's keys, for this server's issuer and
-// audience, and not revoked. It is safe for concurrent use.
+// audience, not revoked, and issued to a client that still exists, is active
+// and has not changed in a way that voids its tokens. It is safe for
+// concurrent use.
 type Verifier struct {
-	keys        *KeySet
-	revocations authstore.Revocations
-	parser      *jwt.Parser
+	keys   *KeySet
+	store  authstore.Revocations
+	parser *jwt.Parser
 	// maxAge bounds exp-iat: the configured lifetime plus leeway.
 	maxAge time.Duration
 	// resourceMetadata is the RFC 9728 metadata URL named in challenges.
@@ -49,13 +51,14 @@ type Verifier struct {
 }
 
 // NewVerifier returns a verifier of tokens signed with keys for publicURL,
-// consulting revocations on every call. Verifiers sharing revocations see a
-// revocation at once, whichever of them (or the server) recorded it.
-func NewVerifier(keys *KeySet, revocations authstore.Revocations, publicURL string) *Verifier {
+// consulting store on every call. Verifiers sharing a store see a
+// revocation or a client change at once, whichever of them (or the server)
+// recorded it.
+func NewVerifier(keys *KeySet, store authstore.Revocations, publicURL string) *Verifier {
 	publicURL = strings.TrimRight(publicURL, "/")
 	v := &Verifier{
 		keys:             keys,
-		revocations:      revocations,
+		store:            store,
 		maxAge:           keys.keep,
 		resourceMetadata: publicURL + ProtectedResourcePath,
 		deny:             newDenyCache(),
@@ -105,12 +108,16 @@ func (v *Verifier) parse(raw string) (*accessClaims, error) {
 	}
 	now := v.now()
 	if c, ok := v.verified.get(raw, now); ok {
-		return c, nil
+		if _, live := v.keys.lookup(c.kid); live {
+			return c, nil
+		}
 	}
 	var c accessClaims
-	if _, err := v.parser.ParseWithClaims(raw, &c, v.keyFor); err != nil {
+	tok, err := v.parser.ParseWithClaims(raw, &c, v.keyFor)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
+	c.kid, _ = tok.Header["kid"].(string)
 	if err := v.checkClaims(&c); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
@@ -152,6 +159,8 @@ func (v *Verifier) checkClaims(c *accessClaims) error {
 		return errors.New("no jti")
 	case c.IssuedAt == nil:
 		return errors.New("no iat")
+	case c.Generation == nil:
+		return errors.New("no gen")
 	}
 	if age := c.ExpiresAt.Sub(c.IssuedAt.Time); age <= 0 || age > v.maxAge {
 		return fmt.Errorf("lifetime %s outside (0, %s]", age, v.maxAge)
@@ -159,25 +168,42 @@ func (v *Verifier) checkClaims(c *accessClaims) error {
 	return nil
 }
 
-// checkRevoked consults the deny-list, through a cache that the store's
-// revocation epoch invalidates: one cheap read per call sees any revocation
-// made anywhere, at once.
+// checkRevoked consults the deny-list and the token's client, through a
+// cache that the store's revocation epoch invalidates: every revocation and
+// every change of a client moves the epoch in the same write, so one cheap
+// read per call sees any of them made anywhere, at once.
 func (v *Verifier) checkRevoked(ctx context.Context, c *accessClaims) error {
-	epoch, err := v.revocations.RevocationEpoch(ctx)
+	epoch, err := v.store.RevocationEpoch(ctx)
 	if err != nil {
 		return fmt.Errorf("check revocation: %w", err)
 	}
 	now := v.now()
-	if v.deny.allowed(epoch, c.ID, now) {
+	if v.deny.allowed(epoch, c, now) {
 		return nil
 	}
-	denied, at, err := v.revocations.TokenDenied(ctx, c.ID, c.ClientID, c.IssuedAt.Time)
+	st, at, err := v.store.TokenStatus(ctx, c.ID, c.ClientID)
 	if err != nil {
 		return fmt.Errorf("check revocation: %w", err)
 	}
-	if denied {
-		return fmt.Errorf("%w: %w", ErrInvalidToken, ErrTokenRevoked)
+	if reason := voided(st, *c.Generation); reason != "" {
+		return fmt.Errorf("%w: %w: %s", ErrInvalidToken, ErrTokenRevoked, reason)
 	}
-	v.deny.remember(at, c.ID, c.ExpiresAt.Time, now)
+	v.deny.remember(at, c, now)
 	return nil
+}
+
+// voided says why a token of generation gen with status st is void, or "".
+// The token's client must exist, be active and be at the token's generation.
+func voided(st authstore.TokenStatus, gen uint64) string {
+	switch {
+	case st.Denied:
+		return "revoked"
+	case !st.ClientFound:
+		return "client deleted"
+	case st.ClientStatus != authstore.ClientActive:
+		return "client disabled"
+	case st.ClientGeneration != gen:
+		return "client changed since issue"
+	}
+	return ""
 }

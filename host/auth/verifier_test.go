@@ -36,13 +36,15 @@ func forge(t *testing.T, method jwt.SigningMethod, key any, header map[string]an
 	return s
 }
 
-// goodClaims are the claims of a valid token for env e.
+// goodClaims are the claims of a valid token for env e, issued to a new
+// client (at its first generation, 0).
 func (e *testEnv) goodClaims() jwt.MapClaims {
 	now := time.Now()
+	id := e.newClient("echo:call").id
 	return jwt.MapClaims{
-		"iss": e.url, "aud": []string{e.url}, "sub": "c1", "client_id": "c1",
+		"iss": e.url, "aud": []string{e.url}, "sub": id, "client_id": id,
 		"scope": "echo:call", "jti": "j-" + now.Format(time.RFC3339Nano),
-		"iat": now.Unix(), "exp": now.Add(10 * time.Minute).Unix(),
+		"iat": now.Unix(), "exp": now.Add(10 * time.Minute).Unix(), "gen": 0,
 	}
 }
 
@@ -116,6 +118,10 @@ func TestVerifierRefusesForgedTokens(t *testing.T) {
 		{"no client_id", forge(t, es, e.key, hdr, with(good, "client_id", nil))},
 		{"no sub", forge(t, es, e.key, hdr, with(good, "sub", nil))},
 		{"no jti", forge(t, es, e.key, hdr, with(good, "jti", nil))},
+		{"no gen", forge(t, es, e.key, hdr, with(good, "gen", nil))},
+		{"gen the client does not have", forge(t, es, e.key, hdr, with(good, "gen", 1))},
+		{"gen not a number", forge(t, es, e.key, hdr, with(good, "gen", "0"))},
+		{"client that does not exist", forge(t, es, e.key, hdr, with(good, "client_id", "ghost", "sub", "ghost"))},
 	}
 	t.Run("control: a well-formed token verifies", func(t *testing.T) {
 		if _, err := e.srv.Verifier().Verify(t.Context(), forge(t, es, e.key, hdr, good)); err != nil {

@@ -22,7 +22,7 @@ func TestInvoke(t *testing.T) {
 		kind    string
 	}{
 		{"ok", "/v1/actions/echo/echo", tok, `{"message":"hi"}`, nil, 200, ""},
-		{"no token", "/v1/actions/echo/echo", "", `{"message":"hi"}`, nil, 401, "unauthorized"},
+		{"no token", "/v1/actions/echo/echo", "", `{"message":"hi"}`, nil, 401, "invalid-token"},
 		{"bad token", "/v1/actions/echo/echo", "not-a-jwt", `{"message":"hi"}`, nil, 401, "invalid-token"},
 		{"missing scope", "/v1/actions/echo/echo", other, `{"message":"hi"}`, nil, 403, "insufficient-scope"},
 		{"unknown action", "/v1/actions/echo/nope", tok, `{"message":"hi"}`, nil, 404, "not-found"},

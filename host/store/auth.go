@@ -15,13 +15,18 @@ import (
 
 // Buckets of the authorization server's data.
 const (
-	bucketAuthClients       = "auth_clients"
-	bucketAuthUsers         = "auth_users"
-	bucketAuthDeniedJTI     = "auth_denied_jti"     // jti -> until
-	bucketAuthDeniedJTIExp  = "auth_denied_jti_exp" // until|jti -> nothing, for purging in order
-	bucketAuthDeniedClients = "auth_denied_clients" // client id -> cutoff|until
+	bucketAuthClients      = "auth_clients"
+	bucketAuthUsers        = "auth_users"
+	bucketAuthDeniedJTI    = "auth_denied_jti"     // jti -> until
+	bucketAuthDeniedJTIExp = "auth_denied_jti_exp" // until|jti -> nothing, for purging in order
+	// bucketAuthDeniedClients held time cut-offs per client before client
+	// generations replaced them; purging drops what an old database has.
+	bucketAuthDeniedClients = "auth_denied_clients"
 	bucketAuthMeta          = "auth_meta"
-	keyRevocationEpoch      = "revocation_epoch"
+	// bucketAuthClientState is client id -> status|generation, kept with
+	// every client write so that a verifier reads 9 bytes, not a record.
+	bucketAuthClientState = "auth_client_state"
+	keyRevocationEpoch    = "revocation_epoch"
 )
 
 // AuthStore is the authorization server's storage (clients, admin users and
@@ -65,8 +70,9 @@ func (s *AuthStore) getJSON(bucket, key string, v any) error {
 }
 
 // updateJSON decodes the value at key into v, calls fn and stores v again,
-// all in one write transaction, so concurrent updates never lose each other.
-func (s *AuthStore) updateJSON(bucket, key string, v any, fn func() error) error {
+// all in one write transaction (which fn may write to as well), so
+// concurrent updates never lose each other.
+func (s *AuthStore) updateJSON(bucket, key string, v any, fn func(tx *bolt.Tx) error) error {
 	return s.db.update(bucket, func(b *bolt.Bucket) error {
 		data := b.Get([]byte(key))
 		if data == nil {
@@ -75,7 +81,7 @@ func (s *AuthStore) updateJSON(bucket, key string, v any, fn func() error) error
 		if err := json.Unmarshal(data, v); err != nil {
 			return fmt.Errorf("decode: %w", err)
 		}
-		if err := fn(); err != nil {
+		if err := fn(b.Tx()); err != nil {
 			return err
 		}
 		out, err := json.Marshal(v)

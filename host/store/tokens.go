@@ -8,6 +8,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/secure-agent/saa/host/auth/authstore"
 )
 
 // The deny-list keeps, per revoked jti, the time until which it must be
@@ -50,64 +52,31 @@ func (s *AuthStore) DenyToken(ctx context.Context, jti string, until time.Time) 
 	return nil
 }
 
-// DenyClientTokens implements authstore.Revocations.
-func (s *AuthStore) DenyClientTokens(ctx context.Context, clientID string, issuedBefore, until time.Time) error {
+// TokenStatus implements authstore.Revocations. A deny-list entry past its
+// until that was not purged yet still counts: the token it names has expired
+// anyway.
+func (s *AuthStore) TokenStatus(ctx context.Context, jti, clientID string) (authstore.TokenStatus, uint64, error) {
+	var st authstore.TokenStatus
 	if err := ctxErr(ctx); err != nil {
-		return err
+		return st, 0, err
 	}
-	if err := checkKey("client", clientID); err != nil {
-		return err
-	}
-	err := s.db.bolt.Update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists([]byte(bucketAuthDeniedClients))
-		if err != nil {
-			return err
-		}
-		if old := b.Get([]byte(clientID)); len(old) == 16 {
-			oldCutoff, oldUntil := decodeTime(old[:8]), decodeTime(old[8:])
-			if oldCutoff.After(issuedBefore) {
-				issuedBefore = oldCutoff
-			}
-			if oldUntil.After(until) {
-				until = oldUntil
-			}
-		}
-		if err := b.Put([]byte(clientID), append(encodeTime(issuedBefore), encodeTime(until)...)); err != nil {
-			return err
-		}
-		return bumpEpoch(tx)
-	})
-	if err != nil {
-		return fmt.Errorf("deny client tokens %s: %w", clientID, err)
-	}
-	return nil
-}
-
-// TokenDenied implements authstore.Revocations. An entry past its until that
-// was not purged yet still counts: the token it names has expired anyway.
-func (s *AuthStore) TokenDenied(ctx context.Context, jti, clientID string, issuedAt time.Time) (bool, uint64, error) {
-	if err := ctxErr(ctx); err != nil {
-		return false, 0, err
-	}
-	var denied bool
 	var epoch uint64
 	err := s.db.bolt.View(func(tx *bolt.Tx) error {
 		epoch = readEpoch(tx)
 		if b := tx.Bucket([]byte(bucketAuthDeniedJTI)); b != nil && jti != "" && b.Get([]byte(jti)) != nil {
-			denied = true
+			st.Denied = true
+		}
+		if clientID == "" {
 			return nil
 		}
-		if b := tx.Bucket([]byte(bucketAuthDeniedClients)); b != nil && clientID != "" {
-			if v := b.Get([]byte(clientID)); len(v) == 16 && !issuedAt.After(decodeTime(v[:8])) {
-				denied = true
-			}
-		}
-		return nil
+		var err error
+		st.ClientFound, st.ClientStatus, st.ClientGeneration, err = readClientState(tx, clientID)
+		return err
 	})
 	if err != nil {
-		return false, 0, fmt.Errorf("check deny-list: %w", err)
+		return authstore.TokenStatus{}, 0, fmt.Errorf("check deny-list: %w", err)
 	}
-	return denied, epoch, nil
+	return st, epoch, nil
 }
 
 // RevocationEpoch implements authstore.Revocations.
@@ -140,9 +109,7 @@ func (s *AuthStore) PurgeRevocations(ctx context.Context, now time.Time) (int, e
 		if n, err = purgeTokens(byJTI, byExp, now); err != nil {
 			return err
 		}
-		m, err := purgeClients(tx, now)
-		n += m
-		return err
+		return dropLegacyClientCutoffs(tx)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("purge revocations: %w", err)
@@ -168,27 +135,13 @@ func purgeTokens(byJTI, byExp *bolt.Bucket, now time.Time) (int, error) {
 	return len(expired), nil
 }
 
-func purgeClients(tx *bolt.Tx, now time.Time) (int, error) {
-	b := tx.Bucket([]byte(bucketAuthDeniedClients))
-	if b == nil {
-		return 0, nil
-	}
-	var expired [][]byte
-	err := b.ForEach(func(k, v []byte) error {
-		if len(v) != 16 || decodeTime(v[8:]).Before(now) {
-			expired = append(expired, bytes.Clone(k))
-		}
+// dropLegacyClientCutoffs removes the per-client time cut-offs an older
+// version kept; client generations (in the client records) replaced them.
+func dropLegacyClientCutoffs(tx *bolt.Tx) error {
+	if tx.Bucket([]byte(bucketAuthDeniedClients)) == nil {
 		return nil
-	})
-	if err != nil {
-		return 0, err
 	}
-	for _, k := range expired {
-		if err := b.Delete(k); err != nil {
-			return 0, err
-		}
-	}
-	return len(expired), nil
+	return tx.DeleteBucket([]byte(bucketAuthDeniedClients))
 }
 
 func denyBuckets(tx *bolt.Tx) (byJTI, byExp *bolt.Bucket, err error) {

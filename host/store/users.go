@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/secure-agent/saa/host/auth/authstore"
 )
 
@@ -84,7 +86,7 @@ func (s *AuthStore) UpdateUser(ctx context.Context, name string, fn func(*authst
 	}
 	var r userRecord
 	var out authstore.User
-	err := s.updateJSON(bucketAuthUsers, name, &r, func() error {
+	err := s.updateJSON(bucketAuthUsers, name, &r, func(*bolt.Tx) error {
 		u := r.user()
 		if err := fn(&u); err != nil {
 			return err

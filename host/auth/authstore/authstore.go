@@ -52,6 +52,11 @@ type Client struct {
 	CreatedAt  time.Time
 	// RotatedAt is when the secret was last replaced; zero if never.
 	RotatedAt time.Time
+	// Generation grows with every change that voids the client's tokens
+	// (disabling it, rotating its secret, taking a scope away). A token
+	// carries the generation of the client record it was issued from and is
+	// void once the two differ.
+	Generation uint64
 }
 
 // Clients persists OAuth clients.
@@ -64,9 +69,12 @@ type Clients interface {
 	ListClients(ctx context.Context) ([]Client, error)
 	// UpdateClient atomically reads the client with id, applies fn and stores
 	// the result; nothing is stored if fn fails. It returns the stored client,
-	// or ErrNotFound. fn must not change the ID.
+	// or ErrNotFound. fn must not change the ID. In the same transaction it
+	// increments the revocation epoch (see Revocations), so a verifier that
+	// cached a token as good re-reads the client at once.
 	UpdateClient(ctx context.Context, id string, fn func(*Client) error) (Client, error)
-	// DeleteClient removes the client with id; ErrNotFound if none.
+	// DeleteClient removes the client with id, incrementing the revocation
+	// epoch in the same transaction; ErrNotFound if none.
 	DeleteClient(ctx context.Context, id string) error
 }
 
@@ -104,24 +112,36 @@ type Users interface {
 
 // Revocations is the deny-list of access tokens. Access tokens are
 // self-contained JWTs, so revoking one means remembering its ID (jti) until
-// the token would have expired anyway; revoking a client remembers a cut-off
-// before which all of its tokens are void.
+// the token would have expired anyway. Voiding all of a client's tokens is
+// not a deny-list entry but a change of the client (Client.Generation),
+// which verifiers compare with the token's.
 //
-// Every change increments an epoch, which verifiers read on every
-// verification to know at once whether what they cached is still current.
+// Every change of the deny-list or of a client increments an epoch, which
+// verifiers read on every verification to know at once whether what they
+// cached is still current.
 type Revocations interface {
 	// DenyToken puts jti on the deny-list until until, and increments the epoch.
 	DenyToken(ctx context.Context, jti string, until time.Time) error
-	// DenyClientTokens voids every token of clientID issued at or before
-	// issuedBefore, remembering so until until, and increments the epoch.
-	// A later call replaces an earlier cut-off only if it is later.
-	DenyClientTokens(ctx context.Context, clientID string, issuedBefore, until time.Time) error
-	// TokenDenied reports whether a token with id jti, issued to clientID at
-	// issuedAt, is revoked, together with the epoch the answer was read at.
-	TokenDenied(ctx context.Context, jti, clientID string, issuedAt time.Time) (denied bool, epoch uint64, err error)
+	// TokenStatus reads, in one consistent view, whether the token with id
+	// jti is on the deny-list and the state of clientID, together with the
+	// epoch the answer was read at. A verifier calls it for every token it
+	// has not checked since the epoch last moved, so it must be cheap.
+	TokenStatus(ctx context.Context, jti, clientID string) (TokenStatus, uint64, error)
 	// RevocationEpoch returns the current epoch; it starts at 0 and only grows.
 	RevocationEpoch(ctx context.Context) (uint64, error)
 	// PurgeRevocations forgets entries whose until is before now and returns
 	// how many it removed. It does not change the epoch.
 	PurgeRevocations(ctx context.Context, now time.Time) (int, error)
+}
+
+// TokenStatus is what a verifier needs to know about a token besides its
+// signature and claims.
+type TokenStatus struct {
+	// Denied is true when the token's jti is on the deny-list.
+	Denied bool
+	// ClientFound is false when the client does not exist (any more).
+	ClientFound bool
+	// ClientStatus and ClientGeneration are the client's, when found.
+	ClientStatus     ClientStatus
+	ClientGeneration uint64
 }

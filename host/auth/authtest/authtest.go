@@ -23,6 +23,7 @@ func TestStorage(t *testing.T, s authstore.Store) {
 	t.Run("clients", func(t *testing.T) { testClients(t, s) })
 	t.Run("users", func(t *testing.T) { testUsers(t, s) })
 	t.Run("revocations", func(t *testing.T) { testRevocations(t, s) })
+	t.Run("client changes bump the revocation epoch", func(t *testing.T) { testClientEpoch(t, s) })
 }
 
 // now is a fixed instant with a non-zero nanosecond part, to catch backends
@@ -80,7 +81,7 @@ func label(i int) string { return fmt.Sprintf("s%02d", i) }
 func sameClient(a, b authstore.Client) bool {
 	return a.ID == b.ID && a.Name == b.Name && slices.Equal(a.Scopes, b.Scopes) &&
 		a.Status == b.Status && string(a.SecretHash) == string(b.SecretHash) &&
-		a.CreatedAt.Equal(b.CreatedAt) && a.RotatedAt.Equal(b.RotatedAt)
+		a.CreatedAt.Equal(b.CreatedAt) && a.RotatedAt.Equal(b.RotatedAt) && a.Generation == b.Generation
 }
 
 func ctx(t *testing.T) context.Context { return t.Context() }

@@ -12,6 +12,7 @@ func testClients(t *testing.T, s authstore.Clients) {
 	t.Run("create then get round-trips every field", func(t *testing.T) {
 		c := sampleClient("conf-roundtrip")
 		c.RotatedAt = now.Add(1)
+		c.Generation = 7
 		mustNoErr(t, s.CreateClient(ctx(t), c), "create")
 		got, err := s.GetClient(ctx(t), c.ID)
 		mustNoErr(t, err, "get")
