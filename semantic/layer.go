@@ -125,4 +125,3 @@ func (l *Layer) Dataset(name string) *Dataset {
 	}
 	return nil
 }
-

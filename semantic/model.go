@@ -7,96 +7,96 @@ package semantic
 // filters, verified queries) and SAA's per-field sensitivity.
 type Dataset struct {
 	// Name is how agents and SQL refer to the dataset: [a-z_][a-z0-9_]*.
-	Name string `json:"name"`
+	Name string `json:"name" yaml:"name"`
 	// Source is the physical table; Name if empty.
-	Source      string   `json:"source,omitempty"`
-	Description string   `json:"description,omitempty"`
-	PrimaryKey  []string `json:"primary_key,omitempty"`
+	Source      string   `json:"source,omitempty" yaml:"source,omitempty"`
+	Description string   `json:"description,omitempty" yaml:"description,omitempty"`
+	PrimaryKey  []string `json:"primary_key,omitempty" yaml:"primary_key,omitempty"`
 	// RowCount is what the last import counted; informative only.
-	RowCount int64    `json:"row_count,omitempty"`
-	Synonyms []string `json:"synonyms,omitempty"`
+	RowCount int64    `json:"row_count,omitempty" yaml:"row_count,omitempty"`
+	Synonyms []string `json:"synonyms,omitempty" yaml:"synonyms,omitempty"`
 	// Scope, if set, is needed to see the dataset at all (semantic:...).
-	Scope           string          `json:"scope,omitempty"`
-	AIContext       *AIContext      `json:"ai_context,omitempty"`
-	Fields          []Field         `json:"fields"`
-	Relationships   []Relationship  `json:"relationships,omitempty"`
-	Metrics         []Metric        `json:"metrics,omitempty"`
-	Filters         []Filter        `json:"filters,omitempty"`
-	VerifiedQueries []VerifiedQuery `json:"verified_queries,omitempty"`
+	Scope           string          `json:"scope,omitempty" yaml:"scope,omitempty"`
+	AIContext       *AIContext      `json:"ai_context,omitempty" yaml:"ai_context,omitempty"`
+	Fields          []Field         `json:"fields" yaml:"fields"`
+	Relationships   []Relationship  `json:"relationships,omitempty" yaml:"relationships,omitempty"`
+	Metrics         []Metric        `json:"metrics,omitempty" yaml:"metrics,omitempty"`
+	Filters         []Filter        `json:"filters,omitempty" yaml:"filters,omitempty"`
+	VerifiedQueries []VerifiedQuery `json:"verified_queries,omitempty" yaml:"verified_queries,omitempty"`
 	file            string          // where it was loaded from
 }
 
 // Field is one column (or expression) of a dataset.
 type Field struct {
-	Name string `json:"name"`
+	Name string `json:"name" yaml:"name"`
 	// Expression is the SQL that computes the field; the column Name if empty.
-	Expression  string     `json:"expression,omitempty"`
-	DataType    string     `json:"datatype,omitempty"`
-	Description string     `json:"description,omitempty"`
-	Dimension   *Dimension `json:"dimension,omitempty"`
+	Expression  string     `json:"expression,omitempty" yaml:"expression,omitempty"`
+	DataType    string     `json:"datatype,omitempty" yaml:"datatype,omitempty"`
+	Description string     `json:"description,omitempty" yaml:"description,omitempty"`
+	Dimension   *Dimension `json:"dimension,omitempty" yaml:"dimension,omitempty"`
 	// Role is Cortex's kind of column: dimension, time_dimension or fact.
-	Role         string   `json:"role,omitempty"`
-	Unique       bool     `json:"unique,omitempty"`
-	Nullable     *bool    `json:"nullable,omitempty"`
-	SampleValues []string `json:"sample_values,omitempty"`
-	IsEnum       bool     `json:"is_enum,omitempty"`
-	Synonyms     []string `json:"synonyms,omitempty"`
+	Role         string   `json:"role,omitempty" yaml:"role,omitempty"`
+	Unique       bool     `json:"unique,omitempty" yaml:"unique,omitempty"`
+	Nullable     *bool    `json:"nullable,omitempty" yaml:"nullable,omitempty"`
+	SampleValues []string `json:"sample_values,omitempty" yaml:"sample_values,omitempty"`
+	IsEnum       bool     `json:"is_enum,omitempty" yaml:"is_enum,omitempty"`
+	Synonyms     []string `json:"synonyms,omitempty" yaml:"synonyms,omitempty"`
 	// Sensitivity is public, internal (the default), pii or secret.
-	Sensitivity Sensitivity `json:"sensitivity,omitempty"`
+	Sensitivity Sensitivity `json:"sensitivity,omitempty" yaml:"sensitivity,omitempty"`
 	// Scope unlocks a pii or secret field; DefaultScope(Sensitivity) if empty.
-	Scope     string     `json:"scope,omitempty"`
-	AIContext *AIContext `json:"ai_context,omitempty"`
+	Scope     string     `json:"scope,omitempty" yaml:"scope,omitempty"`
+	AIContext *AIContext `json:"ai_context,omitempty" yaml:"ai_context,omitempty"`
 }
 
 // Dimension is Ossie's dimension marker.
 type Dimension struct {
-	IsTime bool `json:"is_time"`
+	IsTime bool `json:"is_time" yaml:"is_time"`
 }
 
 // AIContext is Ossie's hint block, allowed at every level.
 type AIContext struct {
-	Instructions string   `json:"instructions,omitempty"`
-	Synonyms     []string `json:"synonyms,omitempty"`
-	Examples     []string `json:"examples,omitempty"`
+	Instructions string   `json:"instructions,omitempty" yaml:"instructions,omitempty"`
+	Synonyms     []string `json:"synonyms,omitempty" yaml:"synonyms,omitempty"`
+	Examples     []string `json:"examples,omitempty" yaml:"examples,omitempty"`
 }
 
 // Relationship is a join from this dataset's columns to another dataset's.
 type Relationship struct {
-	Name        string   `json:"name"`
-	FromColumns []string `json:"from_columns"`
-	ToDataset   string   `json:"to_dataset"`
-	ToColumns   []string `json:"to_columns"`
+	Name        string   `json:"name" yaml:"name"`
+	FromColumns []string `json:"from_columns" yaml:"from_columns"`
+	ToDataset   string   `json:"to_dataset" yaml:"to_dataset"`
+	ToColumns   []string `json:"to_columns" yaml:"to_columns"`
 	// Type is many_to_one (the default), one_to_one or one_to_many.
-	Type        string     `json:"type,omitempty"`
-	Description string     `json:"description,omitempty"`
-	AIContext   *AIContext `json:"ai_context,omitempty"`
+	Type        string     `json:"type,omitempty" yaml:"type,omitempty"`
+	Description string     `json:"description,omitempty" yaml:"description,omitempty"`
+	AIContext   *AIContext `json:"ai_context,omitempty" yaml:"ai_context,omitempty"`
 }
 
 // Metric is a named aggregate over the dataset.
 type Metric struct {
-	Name        string     `json:"name"`
-	Expression  string     `json:"expression"`
-	Description string     `json:"description,omitempty"`
-	Synonyms    []string   `json:"synonyms,omitempty"`
-	AIContext   *AIContext `json:"ai_context,omitempty"`
+	Name        string     `json:"name" yaml:"name"`
+	Expression  string     `json:"expression" yaml:"expression"`
+	Description string     `json:"description,omitempty" yaml:"description,omitempty"`
+	Synonyms    []string   `json:"synonyms,omitempty" yaml:"synonyms,omitempty"`
+	AIContext   *AIContext `json:"ai_context,omitempty" yaml:"ai_context,omitempty"`
 }
 
 // Filter is a named WHERE condition (Cortex's filters).
 type Filter struct {
-	Name        string   `json:"name"`
-	Expression  string   `json:"expression"`
-	Description string   `json:"description,omitempty"`
-	Synonyms    []string `json:"synonyms,omitempty"`
+	Name        string   `json:"name" yaml:"name"`
+	Expression  string   `json:"expression" yaml:"expression"`
+	Description string   `json:"description,omitempty" yaml:"description,omitempty"`
+	Synonyms    []string `json:"synonyms,omitempty" yaml:"synonyms,omitempty"`
 }
 
 // VerifiedQuery is a question with SQL a human checked: the best example an
 // agent can get. Tests execute every one of them.
 type VerifiedQuery struct {
-	Name       string `json:"name"`
-	Question   string `json:"question"`
-	SQL        string `json:"sql"`
-	VerifiedBy string `json:"verified_by,omitempty"`
-	VerifiedAt string `json:"verified_at,omitempty"`
+	Name       string `json:"name" yaml:"name"`
+	Question   string `json:"question" yaml:"question"`
+	SQL        string `json:"sql" yaml:"sql"`
+	VerifiedBy string `json:"verified_by,omitempty" yaml:"verified_by,omitempty"`
+	VerifiedAt string `json:"verified_at,omitempty" yaml:"verified_at,omitempty"`
 }
 
 // Sensitivity classifies what a field holds.

@@ -26,6 +26,7 @@ commands:
   token --client-id ID --client-secret S --scopes a,b
                                  get an access token from a running server
   audit verify                   check the audit log's hash chain
+  semantic import|context|sql    build, query and search the semantic layer
 `
 
 func main() {
@@ -48,6 +49,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"client": runClient,
 		"token":  runToken,
 		"audit":  runAudit,
+		// semantic is the warehouse semantic layer (package semantic).
+		"semantic": runSemantic,
 		// healthcheck is for a container's HEALTHCHECK: GET /readyz.
 		"healthcheck": runHealthcheck,
 	}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/secure-agent/saa/semantic"
+)
+
+const semanticUsage = `usage:
+  saa semantic import --sqlite FILE --out DIR
+  saa semantic context "<question>" [--dir DIR] [--budget TOKENS] [--json]
+  saa semantic sql "<query>" [--dir DIR]
+`
+
+// runSemantic dispatches the semantic-layer sub-commands. They run as the
+// operator at the terminal, who sees the whole layer.
+func runSemantic(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, semanticUsage)
+		return 2
+	}
+	switch args[0] {
+	case "import":
+		return runSemanticImport(ctx, args[1:], stdout, stderr)
+	}
+	fmt.Fprint(stderr, semanticUsage)
+	return 2
+}
+
+func runSemanticImport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("semantic import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	db := fs.String("sqlite", "", "the SQLite database file to import (opened read-only)")
+	pg := fs.String("postgres", "", "a PostgreSQL DSN (not supported yet)")
+	out := fs.String("out", "", "the directory of the layer's YAML files")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		fmt.Fprint(stderr, semanticUsage)
+		return 2
+	}
+	if *pg != "" {
+		return fail(stderr, fmt.Errorf("semantic import: --postgres is not supported yet; import from --sqlite"))
+	}
+	if *db == "" || *out == "" {
+		fmt.Fprint(stderr, semanticUsage)
+		return 2
+	}
+	ds, err := semantic.ImportSQLite(ctx, *db)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	rep, err := semantic.ImportInto(*out, ds)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	printDrift(stdout, rep)
+	return 0
+}
+
+func printDrift(w io.Writer, rep *semantic.ImportReport) {
+	fmt.Fprintf(w, "wrote %d files\n", len(rep.Written))
+	for _, d := range rep.Drift {
+		if d.New {
+			fmt.Fprintf(w, "new dataset %s\n", d.Dataset)
+			continue
+		}
+		for _, c := range d.Added {
+			fmt.Fprintf(w, "%s: column added: %s\n", d.Dataset, c)
+		}
+		for _, c := range d.Dropped {
+			fmt.Fprintf(w, "%s: column dropped: %s\n", d.Dataset, c)
+		}
+		for _, c := range d.Retyped {
+			fmt.Fprintf(w, "%s: column retyped: %s\n", d.Dataset, c)
+		}
+	}
+	for _, m := range rep.Missing {
+		fmt.Fprintf(w, "%s: table gone from the database (file kept)\n", m)
+	}
+}
+
+// semanticDir is --dir, else SAA_SEMANTIC_DIR, else ./semantic/models.
+func semanticDir(flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if v := os.Getenv("SAA_SEMANTIC_DIR"); v != "" {
+		return v
+	}
+	return "semantic/models"
+}
+
+// positionalFirst moves a leading positional argument after the flags, so
+// that `saa semantic context "question" --json` parses like its flags-first
+// form.
+func positionalFirst(args []string) ([]string, string) {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		return args[1:], args[0]
+	}
+	return args, ""
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
