@@ -47,6 +47,10 @@ const (
 	// A foreign key's name names another table: a question that says
 	// "race" is about the races table first, not about every raceId.
 	wForeign = 0.5
+	// Within the first diversifyHead fields, a field that adds no word of
+	// the question keeps wRedundant of its score.
+	diversifyHead = 40
+	wRedundant    = 0.5
 	// A question's columns cluster in few tables: at most joinTables
 	// tables, each at least minTableShare of the best table's score, count
 	// as the question's tables when pulling in join keys.
@@ -66,13 +70,14 @@ type fieldDoc struct {
 
 // index is the layer prepared for ranking under one access and options.
 type index struct {
-	docs []fieldDoc
-	dset map[*Dataset]map[string]bool
+	docs    []fieldDoc
+	dset    map[*Dataset]map[string]bool
+	matched map[*Field][]string
 	idf  map[string]float64
 }
 
 func newIndex(ds []*Dataset, o RankOptions) *index {
-	ix := &index{idf: map[string]float64{}, dset: map[*Dataset]map[string]bool{}}
+	ix := &index{idf: map[string]float64{}, dset: map[*Dataset]map[string]bool{}, matched: map[*Field][]string{}}
 	df := map[string]int{}
 	for _, d := range ds {
 		dset := set(tokens(d.Name))
@@ -152,17 +157,19 @@ func rankDatasets(ds []*Dataset, text string, o RankOptions) []Scored {
 	lower := " " + strings.ToLower(text) + " "
 	out := make([]Scored, len(ix.docs))
 	own := make([]float64, len(ix.docs))
-	table := map[*Dataset]float64{}
+	table, named := map[*Dataset]float64{}, map[*Dataset]float64{}
 	for d, words := range ix.dset {
 		for t := range words {
 			if q[t] {
-				table[d] += wDataset * ix.idf[t]
+				named[d] += wDataset * ix.idf[t]
 			}
 		}
+		table[d] = named[d]
 	}
 	best := map[*Dataset]float64{}
+	matched := make([][]string, len(ix.docs))
 	for i, doc := range ix.docs {
-		own[i] = ix.score(doc, q, qSeq, lower)
+		own[i], matched[i] = ix.score(doc, q, qSeq, lower)
 		if doc.foreign {
 			own[i] *= wForeign
 		}
@@ -180,10 +187,12 @@ func rankDatasets(ds []*Dataset, text string, o RankOptions) []Scored {
 			s = wNoEvidence * table[doc.d]
 		}
 		out[i] = Scored{Dataset: doc.d, Field: doc.f, Score: s}
+		ix.matched[doc.f] = matched[i]
 	}
 	sortScored(out)
+	diversify(out, ix.matched)
 	if o.Relationships {
-		out = pullJoinKeys(out, ds, table)
+		out = pullJoinKeys(out, ds, table, named)
 	}
 	return out
 }
@@ -192,8 +201,9 @@ func rankDatasets(ds []*Dataset, text string, o RankOptions) []Scored {
 // source each word matches, plus bonuses for the field's whole name as a
 // phrase, for its name qualified by its table's ("race name",
 // races.name), and for a sample value quoted in the question.
-func (ix *index) score(doc fieldDoc, q map[string]bool, qSeq []string, lower string) float64 {
+func (ix *index) score(doc fieldDoc, q map[string]bool, qSeq []string, lower string) (float64, []string) {
 	s := 0.0
+	var matched []string
 	for t := range q {
 		w := 0.0
 		switch {
@@ -204,10 +214,20 @@ func (ix *index) score(doc fieldDoc, q map[string]bool, qSeq []string, lower str
 		case doc.desc[t]:
 			w = wDescription
 		}
-		s += w * ix.idf[t]
+		if w > 0 {
+			s += w * ix.idf[t]
+			matched = append(matched, t)
+		}
+	}
+	for _, v := range doc.values {
+		if containsWord(lower, v) {
+			s += wValue * math.Log(1+float64(len(ix.docs)))
+			matched = append(matched, "="+v)
+			break
+		}
 	}
 	if s == 0 {
-		return 0
+		return 0, nil
 	}
 	if len(doc.nameSeq) > 1 && containsSeq(qSeq, doc.nameSeq) {
 		for _, t := range doc.nameSeq {
@@ -219,13 +239,7 @@ func (ix *index) score(doc fieldDoc, q map[string]bool, qSeq []string, lower str
 			s += wQualified * ix.idf[t]
 		}
 	}
-	for _, v := range doc.values {
-		if containsWord(lower, v) {
-			s += wValue * math.Log(1+float64(len(ix.docs)))
-			break
-		}
-	}
-	return s
+	return s, matched
 }
 
 // pullJoinKeys ranks the keys that join the question's tables just below
@@ -233,8 +247,8 @@ func (ix *index) score(doc fieldDoc, q map[string]bool, qSeq []string, lower str
 // reads the columns that join them. Joins are the layer's relationships,
 // and also go through one bridge table when two of the question's tables
 // are not joined directly.
-func pullJoinKeys(out []Scored, ds []*Dataset, table map[*Dataset]float64) []Scored {
-	top := questionTables(out, table)
+func pullJoinKeys(out []Scored, ds []*Dataset, table, named map[*Dataset]float64) []Scored {
+	top := questionTables(out, table, named)
 	if len(top) < 2 {
 		return out
 	}
@@ -283,9 +297,9 @@ func pullJoinKeys(out []Scored, ds []*Dataset, table map[*Dataset]float64) []Sco
 	return out
 }
 
-// questionTables are the tables the question is about: the best few by
-// table score, each within minTableShare of the best.
-func questionTables(out []Scored, table map[*Dataset]float64) []*Dataset {
+// questionTables are the tables the question is about: those it names,
+// and the best few by table score within minTableShare of the best.
+func questionTables(out []Scored, table, named map[*Dataset]float64) []*Dataset {
 	var top []*Dataset
 	max := 0.0
 	for _, s := range out {
@@ -299,7 +313,7 @@ func questionTables(out []Scored, table map[*Dataset]float64) []*Dataset {
 		if max == 0 {
 			max = t
 		}
-		if t >= minTableShare*max {
+		if t >= minTableShare*max || named[s.Dataset] > 0 {
 			top = append(top, s.Dataset)
 		}
 	}
@@ -436,6 +450,42 @@ func isForeignKey(ds []*Dataset, d *Dataset, f *Field) bool {
 	}
 	for _, o := range ds {
 		if o != d && len(o.PrimaryKey) == 1 && strings.EqualFold(o.PrimaryKey[0], f.Name) {
+			return true
+		}
+	}
+	return false
+}
+
+// diversify reorders the head of a ranking for coverage of the question: a
+// field that matches no word of the question the fields above it did not
+// already match loses half its score, so ten near-identical siblings
+// (buildUpPlaySpeed, buildUpPlaySpeedClass, ...) do not crowd out the other
+// things the question asks for.
+func diversify(out []Scored, matched map[*Field][]string) {
+	n := min(len(out), diversifyHead)
+	covered := map[string]bool{}
+	for i := 0; i < n; i++ {
+		best, bestScore := i, math.Inf(-1)
+		for j := i; j < n; j++ {
+			s := out[j].Score
+			if !addsWord(matched[out[j].Field], covered) {
+				s *= wRedundant
+			}
+			if s > bestScore {
+				best, bestScore = j, s
+			}
+		}
+		picked := out[best]
+		copy(out[i+1:best+1], out[i:best])
+		picked.Score = bestScore
+		out[i] = picked
+		addAll(covered, matched[picked.Field])
+	}
+}
+
+func addsWord(ws []string, covered map[string]bool) bool {
+	for _, w := range ws {
+		if !covered[w] {
 			return true
 		}
 	}
