@@ -3,7 +3,7 @@ GO      ?= go
 PLUGINS := echo http_fetch github tickets
 NPM_DIRS := host/auth/interop host/httpapi/lint
 
-.PHONY: help build plugins run test test-deps race bench bench-http check clean
+.PHONY: help build plugins run test test-deps race bench bench-http bench-semantic check clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ bench: build ## Go benchmarks of the runtime and auth, each beside its baseline
 
 bench-http: build ## HTTP load on POST /v1/actions/echo/echo beside a bare chi floor: 32 connections, 15 s each
 	$(GO) run ./host/httpapi/internal/loadgen -saa bin/saa -plugins-dir manifests -concurrency 32 -duration 15s
+
+bench-semantic: ## schema-linking recall of the semantic layer on BIRD mini-dev, beside naive baselines
+	$(GO) run ./semantic/internal/benchsemantic
 
 check: ## gofmt, go vet, go mod tidy; fail if anything changed
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }

@@ -42,6 +42,7 @@ const (
 	wValue       = 2.0
 	wPhrase      = 2.0
 	wQualified   = 3.0
+	wExact       = 2.0
 	wTable       = 0.3
 	wNoEvidence  = 0.01
 	// A foreign key's name names another table: a question that says
@@ -66,6 +67,7 @@ type fieldDoc struct {
 	nameSeq, dsetSeq []string
 	values           []string
 	foreign          bool
+	lowerName        string
 }
 
 // index is the layer prepared for ranking under one access and options.
@@ -73,7 +75,7 @@ type index struct {
 	docs    []fieldDoc
 	dset    map[*Dataset]map[string]bool
 	matched map[*Field][]string
-	idf  map[string]float64
+	idf     map[string]float64
 }
 
 func newIndex(ds []*Dataset, o RankOptions) *index {
@@ -108,7 +110,7 @@ func newIndex(ds []*Dataset, o RankOptions) *index {
 
 func fieldText(d *Dataset, f *Field, o RankOptions) fieldDoc {
 	nameToks := tokens(f.Name)
-	doc := fieldDoc{d: d, f: f, name: set(nameToks), nameSeq: nameToks, dsetSeq: tokens(d.Name), syn: map[string]bool{}, desc: map[string]bool{}}
+	doc := fieldDoc{d: d, f: f, lowerName: strings.ToLower(f.Name), name: set(nameToks), nameSeq: nameToks, dsetSeq: tokens(d.Name), syn: map[string]bool{}, desc: map[string]bool{}}
 	if o.Synonyms {
 		addAll(doc.syn, expand(nameToks))
 		for _, s := range f.Synonyms {
@@ -228,6 +230,12 @@ func (ix *index) score(doc fieldDoc, q map[string]bool, qSeq []string, lower str
 	}
 	if s == 0 {
 		return 0, nil
+	}
+	if containsWord(lower, doc.lowerName) {
+		// The question names the column as written: the strongest hint.
+		for _, t := range doc.nameSeq {
+			s += wExact * ix.idf[t]
+		}
 	}
 	if len(doc.nameSeq) > 1 && containsSeq(qSeq, doc.nameSeq) {
 		for _, t := range doc.nameSeq {

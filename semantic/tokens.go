@@ -121,7 +121,7 @@ var stopWords = func() map[string]bool {
 		as than then there their they them which who whom whose what when where why how
 		all any each every some many much more most other such only own same so very can will
 		just should would could may might must shall i me my we our you your he him his she her
-		please list give show find tell name names refer refers mean means among between
+		please list give show find tell refer refers mean means among between
 		into over under about against during before after above below up down out off again
 		further once here both few nor too s t don if else per`) {
 		m[w] = true

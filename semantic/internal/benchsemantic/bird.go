@@ -168,3 +168,5 @@ func goldReadSet(ctx context.Context, db *sql.DB, query string) (map[[2]string]b
 	err = conn.Raw(func(dc any) error { return dc.(sqlite.AuthorizerRegisterer).RegisterAuthorizer(nil) })
 	return reads, err
 }
+
+func openDB(path string) (*sql.DB, error) { return sql.Open("sqlite", path) }

@@ -44,6 +44,7 @@ func rankers() []ranker {
 		{name: "  + synonyms and abbreviations", descr: true, rank: layerRank(semantic.RankOptions{Values: true, Descriptions: true, Synonyms: true})},
 		{name: "  + relationships (join keys) = default", descr: true, rank: layerRank(semantic.DefaultRank)},
 		{name: "default without descriptions", rank: layerRank(semantic.DefaultRank)},
+		{name: "default without synonyms and abbreviations", descr: true, rank: layerRank(semantic.RankOptions{Values: true, Descriptions: true, Relationships: true})},
 		{name: "default without relationships", descr: true, rank: layerRank(semantic.RankOptions{Values: true, Descriptions: true, Synonyms: true})},
 	}
 }
@@ -172,7 +173,7 @@ func wordOverlap(l *semantic.Layer, text string) []field {
 	for _, d := range l.Datasets {
 		tw := plainWords(d.Name)
 		for _, f := range d.Fields {
-			s := 2*overlap(q, plainWords(f.Name)) + overlap(q, tw)
+			s := overlap(q, plainWords(f.Name)) + overlap(q, tw)
 			all = append(all, scored{field{strings.ToLower(d.Name), strings.ToLower(f.Name)}, s})
 		}
 	}
