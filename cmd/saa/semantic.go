@@ -28,6 +28,8 @@ func runSemantic(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	switch args[0] {
 	case "import":
 		return runSemanticImport(ctx, args[1:], stdout, stderr)
+	case "context":
+		return runSemanticContext(args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, semanticUsage)
 	return 2
@@ -109,4 +111,35 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+func runSemanticContext(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("semantic context", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("dir", "", "the layer's directory (default $SAA_SEMANTIC_DIR or ./semantic/models)")
+	budget := fs.Int("budget", semantic.DefaultBudget, "the most tokens the context may take")
+	asJSON := fs.Bool("json", false, "print the context as JSON instead of the prompt block")
+	rest, question := positionalFirst(args)
+	if err := fs.Parse(rest); err != nil {
+		return 2
+	}
+	if question == "" && fs.NArg() == 1 {
+		question = fs.Arg(0)
+	} else if fs.NArg() > 0 || question == "" {
+		fmt.Fprint(stderr, semanticUsage)
+		return 2
+	}
+	l, err := semantic.Load(semanticDir(*dir))
+	if err != nil {
+		return fail(stderr, err)
+	}
+	c := l.Context(question, semantic.Everything(), *budget)
+	if *asJSON {
+		if err := writeJSON(stdout, c); err != nil {
+			return fail(stderr, err)
+		}
+		return 0
+	}
+	fmt.Fprint(stdout, c.Prompt)
+	return 0
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -40,5 +41,32 @@ func TestSemanticImport(t *testing.T) {
 	}
 	if code := run(context.Background(), []string{"semantic", "import", "--out", out}, &stdout, &stderr); code != 2 {
 		t.Fatalf("missing --sqlite: exit %d", code)
+	}
+
+	// context --json on the imported layer: one object, fields ranked.
+	stdout.Reset()
+	if code := run(context.Background(), []string{"semantic", "context", "status of tickets by release version", "--dir", out, "--budget", "500", "--json"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("context: exit %d: %s", code, stderr.String())
+	}
+	var c struct {
+		Fields []struct {
+			Dataset, Field string
+			Score          float64
+		} `json:"fields"`
+		Prompt string `json:"prompt"`
+		Tokens int    `json:"tokens"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &c); err != nil {
+		t.Fatalf("context --json: %v\n%s", err, stdout.String())
+	}
+	if len(c.Fields) < 2 || c.Fields[0].Dataset == "" || c.Fields[0].Field == "" || c.Tokens > 500 || c.Prompt == "" {
+		t.Fatalf("context %+v", c)
+	}
+	stdout.Reset()
+	if code := run(context.Background(), []string{"semantic", "context", "--dir", out, "release version"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "Table releases") {
+		t.Fatalf("context prompt: exit %d: %s", code, stdout.String())
+	}
+	if code := run(context.Background(), []string{"semantic", "context", "--dir", filepath.Join(out, "missing"), "q"}, &stdout, &stderr); code != 1 {
+		t.Fatalf("missing dir: exit %d", code)
 	}
 }
