@@ -124,3 +124,32 @@ func keep[T any](in []T, ok func(T) bool) []T {
 	}
 	return out
 }
+
+// Summary is a dataset as a listing shows it.
+type Summary struct {
+	Name        string `json:"name"`
+	Table       string `json:"table"`
+	Description string `json:"description,omitempty"`
+	Fields      int    `json:"fields"`
+	RowCount    int64  `json:"row_count,omitempty"`
+}
+
+// Summaries lists the datasets a may see, with the number of fields it may
+// see in each.
+func (l *Layer) Summaries(a Access) []Summary {
+	out := []Summary{}
+	for _, d := range a.Visible(l) {
+		out = append(out, Summary{Name: d.Name, Table: d.Table(), Description: d.Description, Fields: len(d.Fields), RowCount: d.RowCount})
+	}
+	return out
+}
+
+// VisibleDataset is the dataset named name as a may see it, nil if there
+// is none or a may not see it.
+func (l *Layer) VisibleDataset(name string, a Access) *Dataset {
+	d := l.Dataset(name)
+	if d == nil || !a.SeesDataset(d) {
+		return nil
+	}
+	return a.filter(l, d)
+}

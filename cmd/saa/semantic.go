@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -94,7 +97,7 @@ func semanticDir(flagValue string) string {
 	if v := os.Getenv("SAA_SEMANTIC_DIR"); v != "" {
 		return v
 	}
-	return "semantic/models"
+	return defaultSemanticDir
 }
 
 // positionalFirst moves a leading positional argument after the flags, so
@@ -142,4 +145,23 @@ func runSemanticContext(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprint(stdout, c.Prompt)
 	return 0
+}
+
+// defaultSemanticDir is SAA_SEMANTIC_DIR's default.
+const defaultSemanticDir = "./semantic/models"
+
+// loadSemanticLayer loads the layer `saa serve` serves. A missing default
+// directory means no layer; a missing chosen one, or any invalid file, is
+// an error, so a typo does not silently serve nothing.
+func loadSemanticLayer(cfg serveConfig, log *slog.Logger) (*semantic.Layer, error) {
+	if _, err := os.Stat(cfg.semanticDir); errors.Is(err, fs.ErrNotExist) && !cfg.semanticSet {
+		log.Info("no semantic layer", "dir", cfg.semanticDir)
+		return nil, nil
+	}
+	l, err := semantic.Load(cfg.semanticDir)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("semantic layer loaded", "dir", cfg.semanticDir, "datasets", len(l.Datasets))
+	return l, nil
 }

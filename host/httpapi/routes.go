@@ -49,6 +49,9 @@ func (s *Server) routes() http.Handler {
 		r.Get("/actions", s.listActions)
 		r.Post("/actions/{plugin}/{action}", s.invoke)
 		r.Get("/runs/{id}", s.getRun)
+		if s.cfg.Semantic != nil {
+			r.Route("/semantic", s.semanticRoutes)
+		}
 	})
 	return r
 }

@@ -12,8 +12,9 @@ import (
 )
 
 // reservedNames may not be published: "plugins" would namespace a scope
-// "plugins:publish", the scope that lets a client publish.
-var reservedNames = []string{"plugins"}
+// "plugins:publish", the scope that lets a client publish; "semantic" would
+// namespace the scopes that unlock the semantic layer's sensitive fields.
+var reservedNames = []string{"plugins", "semantic"}
 
 // publisherName is what a published bundle's publisher must look like: it
 // keys trusted signing keys, so it admits no look-alikes.
