@@ -99,8 +99,8 @@ func (l *Layer) Context(question string, a Access, budget int) *Context {
 		Relationships: []ContextRelationship{}, Filters: []ContextNamed{}, Metrics: []ContextNamed{},
 		VerifiedQueries: []VerifiedQuery{}}, left: budget - estimateTokens(promptHeader)}
 	for _, s := range ranked {
-		if s.Score <= 0 {
-			break
+		if !s.Evidence {
+			continue
 		}
 		if !p.addField(s) {
 			break

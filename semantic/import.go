@@ -162,7 +162,8 @@ func sample(ctx context.Context, db *sql.DB, table string, f *Field, rowCount in
 		return nil
 	}
 	col := quoteIdent(f.Name)
-	q := fmt.Sprintf("SELECT DISTINCT %s FROM %s WHERE %s IS NOT NULL LIMIT %d", col, quoteIdent(table), col, maxEnumValues+1)
+	// CAST keeps the stored text: the driver would reformat dates.
+	q := fmt.Sprintf("SELECT DISTINCT CAST(%s AS TEXT) FROM %s WHERE %s IS NOT NULL LIMIT %d", col, quoteIdent(table), col, maxEnumValues+1)
 	rows, err := db.QueryContext(ctx, q)
 	if err != nil {
 		return fmt.Errorf("sample %s: %w", f.Name, err)

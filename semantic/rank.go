@@ -31,6 +31,9 @@ type Scored struct {
 	Score   float64
 	// JoinKey is set when the field was pulled in as a join key.
 	JoinKey bool
+	// Evidence is set when the question itself points at the field (or it
+	// joins two fields that it points at); the others only follow.
+	Evidence bool
 }
 
 // Weights of each source of a field's text: its own name counts most.
@@ -188,7 +191,7 @@ func rankDatasets(ds []*Dataset, text string, o RankOptions) []Scored {
 		if own[i] == 0 {
 			s = wNoEvidence * table[doc.d]
 		}
-		out[i] = Scored{Dataset: doc.d, Field: doc.f, Score: s}
+		out[i] = Scored{Dataset: doc.d, Field: doc.f, Score: s, Evidence: own[i] > 0}
 		ix.matched[doc.f] = matched[i]
 	}
 	sortScored(out)
@@ -298,7 +301,7 @@ func pullJoinKeys(out []Scored, ds []*Dataset, table, named map[*Dataset]float64
 	}
 	for i := range out {
 		if b, ok := boost[out[i].Field]; ok && b > out[i].Score {
-			out[i].Score, out[i].JoinKey = b, true
+			out[i].Score, out[i].JoinKey, out[i].Evidence = b, true, true
 		}
 	}
 	sortScored(out)
@@ -354,14 +357,14 @@ func joins(a, b *Dataset, _ []*Dataset) []join {
 }
 
 // inferredJoins are the joins a schema without declared foreign keys
-// implies: a column of the same name in both datasets that is a key of
-// either.
+// implies: a column of the same name in both datasets that is the primary
+// key of exactly one of them (two surrogate "id" keys do not join).
 func inferredJoins(a, b *Dataset) []join {
 	var out []join
 	for i := range a.Fields {
 		fa := &a.Fields[i]
 		fb := b.Field(fa.Name)
-		if fb == nil || !(isPrimaryKey(a, fa) || isPrimaryKey(b, fb)) {
+		if fb == nil || isPrimaryKey(a, fa) == isPrimaryKey(b, fb) {
 			continue
 		}
 		out = append(out, join{a, b, Relationship{Name: "inferred", FromColumns: []string{fa.Name}, ToDataset: b.Name, ToColumns: []string{fb.Name}}})

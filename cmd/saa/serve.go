@@ -32,14 +32,14 @@ const logFlush = 200 * time.Millisecond
 // flags, which win. Secrets (keys, passwords) come only from the
 // environment: a command line is visible to every local user.
 type serveConfig struct {
-	addr   string
-	host   host.Config
+	addr string
+	host host.Config
 	// semanticDir is SAA_SEMANTIC_DIR; semanticSet says it was chosen, so
 	// that its absence is an error rather than "no layer".
 	semanticDir string
 	semanticSet bool
-	auth   auth.Config
-	getenv func(string) string
+	auth        auth.Config
+	getenv      func(string) string
 }
 
 // loadServeConfig reads the environment, then the flags.
