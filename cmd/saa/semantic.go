@@ -33,6 +33,8 @@ func runSemantic(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return runSemanticImport(ctx, args[1:], stdout, stderr)
 	case "context":
 		return runSemanticContext(args[1:], stdout, stderr)
+	case "sql":
+		return runSemanticSQL(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, semanticUsage)
 	return 2
@@ -164,4 +166,39 @@ func loadSemanticLayer(cfg serveConfig, log *slog.Logger) (*semantic.Layer, erro
 	}
 	log.Info("semantic layer loaded", "dir", cfg.semanticDir, "datasets", len(l.Datasets))
 	return l, nil
+}
+
+// runSemanticSQL runs one read-only query on the layer's catalog (the sl_
+// tables) and prints the result as JSON.
+func runSemanticSQL(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("semantic sql", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("dir", "", "the layer's directory (default $SAA_SEMANTIC_DIR or ./semantic/models)")
+	rest, query := positionalFirst(args)
+	if err := fs.Parse(rest); err != nil {
+		return 2
+	}
+	if query == "" && fs.NArg() == 1 {
+		query = fs.Arg(0)
+	} else if fs.NArg() > 0 || query == "" {
+		fmt.Fprint(stderr, semanticUsage)
+		return 2
+	}
+	l, err := semantic.Load(semanticDir(*dir))
+	if err != nil {
+		return fail(stderr, err)
+	}
+	c, err := semantic.OpenCatalog(ctx, l, semantic.Everything())
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer c.Close()
+	res, err := c.Query(ctx, query)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	if err := writeJSON(stdout, res); err != nil {
+		return fail(stderr, err)
+	}
+	return 0
 }

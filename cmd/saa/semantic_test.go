@@ -70,3 +70,22 @@ func TestSemanticImport(t *testing.T) {
 		t.Fatalf("missing dir: exit %d", code)
 	}
 }
+
+func TestSemanticSQL(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	args := []string{"semantic", "sql", "SELECT name FROM sl_fields WHERE dataset = 'releases' ORDER BY position", "--dir", "../../semantic/models"}
+	if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	var res struct {
+		Columns []string `json:"columns"`
+		Rows    [][]any  `json:"rows"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil || len(res.Rows) != 6 || res.Rows[1][0] != "version" {
+		t.Fatalf("%v: %s", err, stdout.String())
+	}
+	stderr.Reset()
+	if code := run(context.Background(), []string{"semantic", "sql", "DROP TABLE sl_fields", "--dir", "../../semantic/models"}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "query denied") {
+		t.Fatalf("drop: exit %d %s", code, stderr.String())
+	}
+}
