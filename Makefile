@@ -1,6 +1,6 @@
 # SAA build, test and benchmark entry points. `make help` lists them.
 GO      ?= go
-PLUGINS := echo http_fetch github tickets
+PLUGINS := echo http_fetch github tickets warehouse
 NPM_DIRS := host/auth/interop host/httpapi/lint
 
 .PHONY: help build plugins run test test-deps race bench bench-http bench-semantic check clean

@@ -46,6 +46,10 @@ type Config struct {
 	Resolver egress.Resolver
 	// Getenv reads the environment (SAA_MASTER_KEY); nil means os.Getenv.
 	Getenv func(string) string
+	// Warehouses binds the warehouse names manifests declare to the
+	// warehouses plugins read through saa_warehouse; a declared name the
+	// operator did not bind is refused.
+	Warehouses map[string]Warehouse
 }
 
 // Limits are operator caps and defaults for plugin limits.
