@@ -2,7 +2,6 @@ package pdk
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/secure-agent/saa/pdk/wire"
@@ -19,7 +18,14 @@ type WarehouseResponse = wire.WarehouseResponse
 // ErrWarehouse is wrapped by the error Warehouse returns when the host
 // refused or failed the request: an undeclared or unbound warehouse, SQL
 // the guard denies, a timeout. The text after it is the host's reason.
-var ErrWarehouse = errors.New("warehouse request failed")
+// It is a constant so that plugins that never use warehouses compile to the
+// same module as before it existed.
+const ErrWarehouse = warehouseError("warehouse request failed")
+
+// warehouseError is the type of ErrWarehouse.
+type warehouseError string
+
+func (e warehouseError) Error() string { return string(e) }
 
 func decodeWarehouseResponse(b []byte) (*WarehouseResponse, error) {
 	var resp WarehouseResponse

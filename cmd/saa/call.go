@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/semantic"
 )
 
 // runCall runs one action in-process, as a local Go agent would. Whoever can
@@ -40,6 +41,11 @@ func runCall(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
+	closeWarehouses, err := callWarehouses(&cfg)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer closeWarehouses()
 	rt, err := host.New(ctx, cfg)
 	if err != nil {
 		return fail(stderr, err)
@@ -77,4 +83,22 @@ func localPrincipal(rt *host.Runtime, plugin, action string) host.Principal {
 	}
 	p.Scopes = rt.RequiredScopes(plugin, action)
 	return p
+}
+
+// callWarehouses binds SAA_WAREHOUSES for a local call, described by the
+// layer in SAA_SEMANTIC_DIR (or ./semantic/models).
+func callWarehouses(cfg *host.Config) (func(), error) {
+	if os.Getenv("SAA_WAREHOUSES") == "" {
+		return func() {}, nil
+	}
+	layer, err := semantic.Load(semanticDir(""))
+	if err != nil {
+		return nil, err
+	}
+	ws, closeAll, err := bindWarehouses(os.Getenv, layer)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Warehouses = ws
+	return closeAll, nil
 }

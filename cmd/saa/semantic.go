@@ -12,13 +12,16 @@ import (
 	"os"
 	"strings"
 
+	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/semantic"
+	"github.com/secure-agent/saa/semantic/demo"
 )
 
 const semanticUsage = `usage:
   saa semantic import --sqlite FILE --out DIR
   saa semantic context "<question>" [--dir DIR] [--budget TOKENS] [--json]
   saa semantic sql "<query>" [--dir DIR]
+  saa semantic demo --out FILE      write the demo warehouse semantic/models describes
 `
 
 // runSemantic dispatches the semantic-layer sub-commands. They run as the
@@ -35,6 +38,8 @@ func runSemantic(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return runSemanticContext(args[1:], stdout, stderr)
 	case "sql":
 		return runSemanticSQL(ctx, args[1:], stdout, stderr)
+	case "demo":
+		return runSemanticDemo(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, semanticUsage)
 	return 2
@@ -200,5 +205,59 @@ func runSemanticSQL(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := writeJSON(stdout, res); err != nil {
 		return fail(stderr, err)
 	}
+	return 0
+}
+
+// bindWarehouses opens the warehouses SAA_WAREHOUSES binds
+// ("name=file.sqlite,other=file2.sqlite"), each read-only behind the SQL
+// guard and described by layer. close closes them.
+func bindWarehouses(getenv func(string) string, layer *semantic.Layer) (ws map[string]host.Warehouse, close func(), err error) {
+	spec := getenv("SAA_WAREHOUSES")
+	if spec == "" {
+		return nil, func() {}, nil
+	}
+	if layer == nil {
+		return nil, nil, errors.New("SAA_WAREHOUSES needs a semantic layer (SAA_SEMANTIC_DIR) to guard them")
+	}
+	var guards []*semantic.Guard
+	close = func() {
+		for _, g := range guards {
+			g.Close()
+		}
+	}
+	ws = map[string]host.Warehouse{}
+	for _, b := range strings.Split(spec, ",") {
+		name, path, ok := strings.Cut(strings.TrimSpace(b), "=")
+		if !ok || name == "" || path == "" || ws[name] != nil {
+			close()
+			return nil, nil, fmt.Errorf("SAA_WAREHOUSES: %q is not name=file.sqlite (or repeats a name)", b)
+		}
+		g, err := semantic.OpenGuard(path, semantic.DefaultLimits)
+		if err != nil {
+			close()
+			return nil, nil, fmt.Errorf("SAA_WAREHOUSES: %s: %w", name, err)
+		}
+		guards = append(guards, g)
+		ws[name] = &semantic.Warehouse{Layer: layer, Guard: g}
+	}
+	return ws, close, nil
+}
+
+// runSemanticDemo writes the demo warehouse that semantic/models describes.
+func runSemanticDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("semantic demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "", "the SQLite file to create")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || *out == "" {
+		fmt.Fprint(stderr, semanticUsage)
+		return 2
+	}
+	if _, err := os.Stat(*out); err == nil {
+		return fail(stderr, fmt.Errorf("semantic demo: %s exists", *out))
+	}
+	if err := demo.Build(ctx, *out, 1); err != nil {
+		return fail(stderr, err)
+	}
+	fmt.Fprintf(stdout, "wrote the demo warehouse to %s\n", *out)
 	return 0
 }

@@ -109,6 +109,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 // until ctx ends.
 func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Writer) (err error) {
 	metrics := httpapi.NewMetrics()
+	layer, err := loadSemanticLayer(cfg, log)
+	if err != nil {
+		return err
+	}
+	warehouses, closeWarehouses, err := bindWarehouses(cfg.getenv, layer)
+	if err != nil {
+		return err
+	}
+	defer closeWarehouses()
+	cfg.host.Warehouses = warehouses
 	cfg.host.Logger = log.With("component", "runtime")
 	cfg.host.OnEgress = metrics.ObserveEgress
 	rt, err := host.New(ctx, cfg.host)
@@ -147,10 +157,6 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		Clients: authSrv.Clients(), Users: authSrv.Users(), Runtime: rt,
 		Registry: reg, Secrets: secs, PublicURL: cfg.auth.PublicURL, Logger: log.With("component", "admin-ui"),
 	})
-	if err != nil {
-		return err
-	}
-	layer, err := loadSemanticLayer(cfg, log)
 	if err != nil {
 		return err
 	}
