@@ -103,3 +103,20 @@ func TestSemanticEndpointsAreScoped(t *testing.T) {
 		}
 	})
 }
+
+func TestSemanticContextOnTheDemoLayer(t *testing.T) {
+	l, err := semantic.Load("../../semantic/models")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, options{config: func(c *Config) { c.Semantic = l }})
+	_, tok := f.token(semantic.ScopeRead)
+	r := f.call(http.MethodGet, "/v1/semantic/context?q="+url.QueryEscape("which dashboards load slowest for the finance team?"), tok, "")
+	var c semantic.Context
+	if r.StatusCode != http.StatusOK || json.Unmarshal(r.body, &c) != nil || len(c.Fields) < 2 {
+		t.Fatalf("%d %s", r.StatusCode, r.body)
+	}
+	if c.Fields[0].Dataset != "dashboard_usage" || !strings.Contains(c.Prompt, "SELECT dashboard, MAX(p95_load_ms)") {
+		t.Fatalf("context %+v\n%s", c.Fields[:2], c.Prompt)
+	}
+}
