@@ -248,3 +248,31 @@ func TestDemoLayerMatchesItsWarehouse(t *testing.T) {
 		}
 	}
 }
+
+// TestGuardKeepsConcurrentPrincipalsApart runs queries of a principal with
+// the pii scope and one without at once: each connection's policy is its
+// own query's.
+func TestGuardKeepsConcurrentPrincipalsApart(t *testing.T) {
+	l := demoLayer(t)
+	g := openDemoGuard(t, Limits{})
+	pii, none := l.Policy(WithScopes([]string{ScopePII})), l.Policy(WithScopes(nil))
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for i := range 32 {
+		wg.Go(func() {
+			p, allowed := none, false
+			if i%2 == 0 {
+				p, allowed = pii, true
+			}
+			_, err := g.Query(context.Background(), p, "SELECT customer_email FROM tickets LIMIT 1")
+			if allowed != (err == nil) {
+				errs <- fmt.Errorf("query %d (pii %v): %v", i, allowed, err)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
