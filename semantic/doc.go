@@ -5,8 +5,10 @@
 // It loads and validates the layer (Load), bootstraps and re-imports it from
 // a SQLite database (ImportSQLite, Merge), ranks the fields relevant to a
 // question and packs them under a token budget (Layer.Context), loads the
-// layer into an embedded SQLite catalog queryable by SQL (Catalog), and
-// guards SQL that plugins run on a warehouse (Guard).
+// layer into an embedded SQLite catalog queryable by SQL (Catalog), guards
+// SQL run on a warehouse (Guard), and serves plugins' warehouse requests
+// through that guard as the calling principal (Warehouse). Package demo
+// generates the demo warehouse that models/ describes.
 //
 // What it must never do: show a caller a dataset or field its scopes do not
 // unlock (Access), or let a query through the guard that writes, attaches,
