@@ -22,7 +22,8 @@ RUN mkdir -p /out/app/plugins /out/data \
  && cp bin/saa /out/app/saa \
  && cp -r manifests /out/app/manifests \
  && rm -rf /out/app/manifests/*.go /out/app/manifests/testdata \
- && for d in plugins/*/; do n=$(basename "$d"); mkdir -p "/out/app/plugins/$n" && cp "$d"*.wasm "/out/app/plugins/$n/"; done
+ && for d in plugins/*/; do n=$(basename "$d"); mkdir -p "/out/app/plugins/$n" && cp "$d"*.wasm "/out/app/plugins/$n/"; done \
+ && mkdir -p /out/app/semantic && cp -r semantic/models /out/app/semantic/models
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/app /app

@@ -1,9 +1,9 @@
 # SAA build, test and benchmark entry points. `make help` lists them.
 GO      ?= go
-PLUGINS := echo http_fetch github tickets
+PLUGINS := echo http_fetch github tickets warehouse
 NPM_DIRS := host/auth/interop host/httpapi/lint
 
-.PHONY: help build plugins run test test-deps race bench bench-http bench-rag check clean
+.PHONY: help build plugins run test test-deps race bench bench-http bench-rag bench-semantic check clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ bench-http: build ## HTTP load on POST /v1/actions/echo/echo beside a bare chi f
 
 bench-rag: ## RAG: ingest 10 MiB, search at 1k/10k/100k chunks beside chromem-go, top-5 hit rate on 5,000 tickets
 	$(GO) run ./host/rag/internal/ragbench -sizes 1000,10000,100000 -queries 50
+
+bench-semantic: ## schema-linking recall of the semantic layer on BIRD mini-dev, beside naive baselines
+	$(GO) run ./semantic/internal/benchsemantic
 
 check: ## gofmt, go vet, go mod tidy; fail if anything changed
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }

@@ -57,6 +57,10 @@ type Config struct {
 	Getenv func(string) string
 	// RAG configures handles for large outputs.
 	RAG RAGConfig
+	// Warehouses binds the warehouse names manifests declare to the
+	// warehouses plugins read through saa_warehouse; a declared name the
+	// operator did not bind is refused.
+	Warehouses map[string]Warehouse
 }
 
 // Limits are operator caps and defaults for plugin limits.

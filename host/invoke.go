@@ -24,11 +24,15 @@ import (
 // over the action's RAG threshold, or any output when ctx carries
 // WithReturnHandle, is stored as a handle of p and replaced by its envelope.
 //
-// Every call, allowed or not, is recorded in the audit log.
+// Every call, allowed or not, is recorded in the audit log, with the
+// (table, column) read-set of every warehouse query the plugin made.
 func (rt *Runtime) Invoke(ctx context.Context, p Principal, pluginName, action string, input []byte) ([]byte, error) {
 	entry := invocationEntry(ctx, p, pluginName, action, input)
-	out, sess, err := rt.invoke(ctx, p, pluginName, action, input)
-	rt.audit.add(finish(entry, sess, err))
+	var reads readLog
+	out, sess, err := rt.invoke(ctx, p, pluginName, action, input, &reads)
+	entry = finish(entry, sess, err)
+	entry.Reads = reads.list()
+	rt.audit.add(entry)
 	return out, err
 }
 
@@ -63,7 +67,7 @@ func (rt *Runtime) check(pl *plugin, p Principal, action string, input []byte) (
 	return act, nil
 }
 
-func (rt *Runtime) invoke(ctx context.Context, p Principal, pluginName, action string, input []byte) ([]byte, *egress.Session, error) {
+func (rt *Runtime) invoke(ctx context.Context, p Principal, pluginName, action string, input []byte, reads *readLog) ([]byte, *egress.Session, error) {
 	pl, ok := rt.acquire(pluginName)
 	if !ok {
 		return nil, nil, fmt.Errorf("%w: %s.%s", ErrNotFound, pluginName, action)
@@ -82,6 +86,7 @@ func (rt *Runtime) invoke(ctx context.Context, p Principal, pluginName, action s
 		}
 		return resp
 	})
+	ctx = rt.withWarehouses(ctx, pl.manifest, p, reads)
 	out, err := pl.module.Call(ctx, p.key(), act.Name, input, rt.guestLogger(pl.manifest.Name, sess))
 	if err != nil {
 		return nil, sess, &redactedError{msg: sess.RedactString(err.Error()), kind: kindOf(err)}

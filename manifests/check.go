@@ -27,6 +27,9 @@ func check(m *Manifest) *FieldError {
 	if err := checkRAG(m.Actions); err != nil {
 		return err
 	}
+	if err := checkWarehouses(m.Warehouses); err != nil {
+		return err
+	}
 	return compileActions(m)
 }
 
@@ -103,6 +106,18 @@ func checkSecretHosts(field string, hosts []string, egress map[string]int) *Fiel
 			return fieldErr(hf, "duplicate host")
 		}
 		seen[r.String()] = true
+	}
+	return nil
+}
+
+// checkWarehouses refuses a warehouse declared twice.
+func checkWarehouses(ws []Warehouse) *FieldError {
+	seen := map[string]bool{}
+	for i, w := range ws {
+		if seen[w.Name] {
+			return fieldErr(fmt.Sprintf("warehouses[%d].name", i), "declared twice")
+		}
+		seen[w.Name] = true
 	}
 	return nil
 }

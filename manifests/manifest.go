@@ -29,11 +29,30 @@ type Manifest struct {
 	Limits      Limits   `json:"limits"`
 	Egress      []string `json:"egress"`
 	Secrets     []Secret `json:"secrets"`
-	Actions     []Action `json:"actions"`
+	// Warehouses are the warehouses the plugin may read (saa_warehouse).
+	Warehouses []Warehouse `json:"warehouses,omitempty"`
+	Actions    []Action    `json:"actions"`
 
 	// schemas are the compiled input and output schemas by action name,
 	// set by Parse; see InputSchema.
 	schemas map[string]actionSchemas
+}
+
+// Warehouse is a warehouse a plugin declares by name; the operator binds
+// the name to a database.
+type Warehouse struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+}
+
+// DeclaresWarehouse reports whether m declares the warehouse name.
+func (m *Manifest) DeclaresWarehouse(name string) bool {
+	for _, w := range m.Warehouses {
+		if w.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // Wasm locates the plugin's module and pins its content.

@@ -17,15 +17,16 @@ const MaxManifestSize = 1 << 20
 
 // rawManifest is the document as written, before limits are converted.
 type rawManifest struct {
-	Name        string    `json:"name"`
-	Version     string    `json:"version"`
-	Publisher   string    `json:"publisher"`
-	Description string    `json:"description"`
-	Wasm        Wasm      `json:"wasm"`
-	Limits      rawLimits `json:"limits"`
-	Egress      []string  `json:"egress"`
-	Secrets     []Secret  `json:"secrets"`
-	Actions     []Action  `json:"actions"`
+	Name        string      `json:"name"`
+	Version     string      `json:"version"`
+	Publisher   string      `json:"publisher"`
+	Description string      `json:"description"`
+	Wasm        Wasm        `json:"wasm"`
+	Limits      rawLimits   `json:"limits"`
+	Egress      []string    `json:"egress"`
+	Secrets     []Secret    `json:"secrets"`
+	Warehouses  []Warehouse `json:"warehouses"`
+	Actions     []Action    `json:"actions"`
 }
 
 // Parse reads a manifest written in YAML or JSON, validates it against
@@ -104,7 +105,7 @@ func build(js []byte) (*Manifest, error) {
 	m := &Manifest{
 		Name: raw.Name, Version: raw.Version, Publisher: raw.Publisher,
 		Description: raw.Description, Wasm: raw.Wasm,
-		Egress: raw.Egress, Secrets: raw.Secrets, Actions: raw.Actions,
+		Egress: raw.Egress, Secrets: raw.Secrets, Warehouses: raw.Warehouses, Actions: raw.Actions,
 	}
 	var ferr *FieldError
 	if m.Limits, ferr = parseLimits(raw.Limits); ferr != nil {

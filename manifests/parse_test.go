@@ -141,6 +141,12 @@ func TestParseRejects(t *testing.T) {
 				"name": "token", "hosts": []any{"https://api.example.com/v1"}, "header": "X-Key", "format": "{{value}}",
 			})
 		}, "secrets[1].name", "same name as secrets[0]"},
+		{"duplicate warehouse", func(d map[string]any) {
+			d["warehouses"] = []any{map[string]any{"name": "support"}, map[string]any{"name": "support"}}
+		}, "warehouses[1].name", "declared twice"},
+		{"warehouse name not an identifier", func(d map[string]any) {
+			d["warehouses"] = []any{map[string]any{"name": "../etc"}}
+		}, "warehouses[0].name", "must match"},
 		{"too many actions", func(d map[string]any) {
 			var many []any
 			for i := range 257 {

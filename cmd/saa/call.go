@@ -12,6 +12,7 @@ import (
 
 	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/store"
+	"github.com/secure-agent/saa/semantic"
 )
 
 const callUsage = "usage: saa call <plugin>.<action> --input JSON|@file [--data-dir DIR] [--server URL (--token T | --client-id ID --client-secret S)]"
@@ -96,6 +97,11 @@ func callLocal(ctx context.Context, o callOptions) ([]byte, error) {
 		cfg.DataDir = o.dataDir
 	}
 	cfg.LoadOnly = []string{o.plugin}
+	closeWarehouses, err := callWarehouses(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer closeWarehouses()
 	rt, err := host.New(ctx, cfg)
 	if errors.Is(err, store.ErrLocked) {
 		return nil, fmt.Errorf("%w\nthe data dir %s belongs to a running server: call through it with "+
@@ -131,4 +137,22 @@ func localPrincipal(rt *host.Runtime, plugin, action string) host.Principal {
 	}
 	p.Scopes = rt.RequiredScopes(plugin, action)
 	return p
+}
+
+// callWarehouses binds SAA_WAREHOUSES for a local call, described by the
+// layer in SAA_SEMANTIC_DIR (or ./semantic/models).
+func callWarehouses(cfg *host.Config) (func(), error) {
+	if os.Getenv("SAA_WAREHOUSES") == "" {
+		return func() {}, nil
+	}
+	layer, err := semantic.Load(semanticDir(""))
+	if err != nil {
+		return nil, err
+	}
+	ws, closeAll, err := bindWarehouses(os.Getenv, layer)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Warehouses = ws
+	return closeAll, nil
 }

@@ -127,7 +127,9 @@ func startServe(t *testing.T, addr, dataDir string, env ...string) *e2eServer {
 			t.Logf("saa serve stderr (tail):\n%s", tail(s.stderr.String(), 4000))
 		}
 	})
-	checkFor(t, 60*time.Second, 20*time.Millisecond, func() error {
+	// Start-up compiles every first-party plugin; on a loaded machine that
+	// takes most of a minute.
+	checkFor(t, 3*time.Minute, 20*time.Millisecond, func() error {
 		select {
 		case err := <-s.exited:
 			s.exited <- err

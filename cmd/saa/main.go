@@ -30,6 +30,7 @@ commands:
   compact [--data-dir DIR]       give deleted records' space back to the disk (server stopped)
   rag ingest FILE | rag search HANDLE "<query>" | rag chunk HANDLE ID
                                  make a large output a searchable handle, search it, expand a chunk
+  semantic import|context|sql    build, query and search the semantic layer
 `
 
 func main() {
@@ -56,6 +57,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		// compact rewrites an idle database without its free pages.
 		"compact": runCompact,
 		"rag":     runRAG,
+		// semantic is the warehouse semantic layer (package semantic).
+		"semantic": runSemantic,
 		// healthcheck is for a container's HEALTHCHECK: GET /readyz.
 		"healthcheck": runHealthcheck,
 	}

@@ -33,11 +33,15 @@ const logFlush = 200 * time.Millisecond
 // flags, which win. Secrets (keys, passwords) come only from the
 // environment: a command line is visible to every local user.
 type serveConfig struct {
-	addr   string
-	host   host.Config
-	auth   auth.Config
-	getenv func(string) string
-	quotas quotas
+	addr string
+	host host.Config
+	// semanticDir is SAA_SEMANTIC_DIR; semanticSet says it was chosen, so
+	// that its absence is an error rather than "no layer".
+	semanticDir string
+	semanticSet bool
+	auth        auth.Config
+	getenv      func(string) string
+	quotas      quotas
 }
 
 // quotas are the per-client storage quotas (SAA_QUOTA_*); a zero field is
@@ -66,9 +70,12 @@ func loadQuotas(getenv func(string) string) (quotas, error) {
 
 // loadServeConfig reads the environment, then the flags.
 func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
-	c := serveConfig{addr: defaultAddr, auth: auth.DefaultConfig(), getenv: getenv}
+	c := serveConfig{addr: defaultAddr, auth: auth.DefaultConfig(), getenv: getenv, semanticDir: defaultSemanticDir}
 	if v := getenv("SAA_ADDR"); v != "" {
 		c.addr = v
+	}
+	if v := getenv("SAA_SEMANTIC_DIR"); v != "" {
+		c.semanticDir, c.semanticSet = v, true
 	}
 	var err error
 	if c.host, err = host.DefaultConfig().FromEnv(getenv); err != nil {
@@ -85,8 +92,12 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 	publicURL := fs.String("public-url", getenv("SAA_PUBLIC_URL"), "base URL, token iss and aud (SAA_PUBLIC_URL; default http:// + addr)")
 	fs.StringVar(&c.host.DataDir, "data-dir", c.host.DataDir, "data directory (SAA_DATA_DIR)")
 	fs.StringVar(&c.host.PluginsDir, "plugins-dir", c.host.PluginsDir, "manifests loaded at start (SAA_PLUGINS_DIR)")
+	semanticDir := fs.String("semantic-dir", "", "semantic-layer YAML loaded at start (SAA_SEMANTIC_DIR; default "+defaultSemanticDir+")")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if *semanticDir != "" {
+		c.semanticDir, c.semanticSet = *semanticDir, true
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("serve takes no arguments, got %q", fs.Arg(0))
@@ -127,6 +138,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 // until ctx ends.
 func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Writer) (err error) {
 	metrics := httpapi.NewMetrics()
+	layer, err := loadSemanticLayer(cfg, log)
+	if err != nil {
+		return err
+	}
+	warehouses, closeWarehouses, err := bindWarehouses(cfg.getenv, layer)
+	if err != nil {
+		return err
+	}
+	defer closeWarehouses()
+	cfg.host.Warehouses = warehouses
 	cfg.host.Logger = log.With("component", "runtime")
 	cfg.host.OnEgress = metrics.ObserveEgress
 	rt, err := host.New(ctx, cfg.host)
@@ -169,7 +190,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		return err
 	}
 	srv, err := httpapi.New(httpapi.Config{
-		AdminUI: ui.Handler(),
+		AdminUI: ui.Handler(), Semantic: layer,
 		Runtime: rt, Auth: authSrv, Admin: admin, Runs: mgr, Idempotency: idem,
 		Metrics: metrics, Logger: log.With("component", "http"), PublicURL: cfg.auth.PublicURL,
 		LimitStore: httpapi.StoredLimits{Docs: rt.DB().ClientLimits()},

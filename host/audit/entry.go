@@ -54,6 +54,9 @@ type Entry struct {
 	Egress []string `json:"egress,omitempty"`
 	// Secrets lists the names of the secrets injected; never their values.
 	Secrets []string `json:"secrets,omitempty"`
+	// Reads lists the "warehouse:table.column" the invocation's warehouse
+	// queries read, from the SQL guard.
+	Reads []string `json:"reads,omitempty"`
 
 	// Outcome is OutcomeOK or the kind of error the call ended with.
 	Outcome string `json:"outcome"`

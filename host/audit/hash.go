@@ -31,6 +31,7 @@ const (
 	tagDurationMS
 	tagRunID
 	tagDetail
+	tagReads
 )
 
 // ComputeHash returns the hex SHA-256 that e.Hash must equal: over the
@@ -63,6 +64,7 @@ func (e Entry) ComputeHash() string {
 	c.uint(tagDurationMS, uint64(e.DurationMS))
 	c.str(tagRunID, e.RunID)
 	c.str(tagDetail, e.Detail)
+	c.list(tagReads, e.Reads)
 	return hex.EncodeToString(c.h.Sum(nil))
 }
 

@@ -54,6 +54,7 @@ func TestComputeHashCoversEveryField(t *testing.T) {
 		"duration":     func(e *Entry) { e.DurationMS = 1 },
 		"run id":       func(e *Entry) { e.RunID = "run_2" },
 		"detail":       func(e *Entry) { e.Detail = "x" },
+		"reads":        func(e *Entry) { e.Reads = []string{"support:tickets.customer_email"} },
 		"prev hash":    func(e *Entry) { e.PrevHash = "cd" },
 		"list split":   func(e *Entry) { e.Egress = []string{"https://api.", "github.com"} },
 		"field moved":  func(e *Entry) { e.Plugin, e.Action = "githubcreate_issue", "" },

@@ -50,6 +50,9 @@ func (s *Server) routes() http.Handler {
 		r.Post("/actions/{plugin}/{action}", s.invoke)
 		r.Get("/runs/{id}", s.getRun)
 		s.ragRoutes(r)
+		if s.cfg.Semantic != nil {
+			r.Route("/semantic", s.semanticRoutes)
+		}
 	})
 	return r
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/secure-agent/saa/host/adminapi"
 	"github.com/secure-agent/saa/host/auth"
 	"github.com/secure-agent/saa/host/runs"
+	"github.com/secure-agent/saa/semantic"
 )
 
 // Defaults of Config's zero fields.
@@ -43,6 +44,9 @@ type Config struct {
 	// Idempotency makes Idempotency-Key work on synchronous calls; nil
 	// refuses the header there.
 	Idempotency *runs.Idempotency
+	// Semantic is the semantic layer served at /v1/semantic; nil leaves
+	// those routes out.
+	Semantic *semantic.Layer
 	// Metrics receives the server's metrics; NewMetrics() if nil.
 	Metrics *Metrics
 	// Logger receives one line per request; slog.Default() if nil.

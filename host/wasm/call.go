@@ -67,13 +67,16 @@ func (m *Module) Call(ctx context.Context, key, export string, input []byte, log
 }
 
 // shallowContext returns a context for one guest call that carries only
-// what the call needs (the deadline, the parent's cancellation and the
-// Egress) rather than the caller's whole chain: the SDK looks values up in it
+// what the call needs (the deadline, the parent's cancellation, the Egress
+// and the Warehouse) rather than the caller's whole chain: the SDK looks values up in it
 // on every host call, and a 1 MiB input takes 131,072 of them.
 func shallowContext(parent context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithTimeoutCause(context.Background(), timeout, context.DeadlineExceeded)
 	if e, ok := parent.Value(egressKey{}).(Egress); ok {
 		ctx = context.WithValue(ctx, egressKey{}, e)
+	}
+	if w, ok := parent.Value(warehouseKey{}).(Warehouse); ok {
+		ctx = context.WithValue(ctx, warehouseKey{}, w)
 	}
 	stop := context.AfterFunc(parent, cancel)
 	return ctx, func() { stop(); cancel() }

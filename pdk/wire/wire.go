@@ -39,3 +39,38 @@ type HTTPResponse struct {
 	Body    []byte            `json:"body,omitempty"`
 	Error   string            `json:"error,omitempty"`
 }
+
+// WarehouseFunc is the host function through which a plugin reads a
+// warehouse its manifest declares: saa_warehouse(req i64) -> i64, with a JSON
+// WarehouseRequest in and a JSON WarehouseResponse out, like HTTPRequestFunc.
+const WarehouseFunc = "saa_warehouse"
+
+// Warehouse operations.
+const (
+	// WarehouseQuery runs one read-only, parameterised SQL statement.
+	WarehouseQuery = "query"
+	// WarehouseDescribe lists the datasets and fields the caller may see.
+	WarehouseDescribe = "describe"
+	// WarehouseContext ranks the layer for a question (semantic context).
+	WarehouseContext = "context"
+)
+
+// WarehouseRequest is what a plugin asks of a warehouse.
+type WarehouseRequest struct {
+	Warehouse string `json:"warehouse"`
+	Op        string `json:"op"`
+	// SQL and Args are the statement and its positional parameters (query).
+	SQL  string `json:"sql,omitempty"`
+	Args []any  `json:"args,omitempty"`
+	// Question and Budget are for context.
+	Question string `json:"question,omitempty"`
+	Budget   int    `json:"budget,omitempty"`
+}
+
+// WarehouseResponse carries the operation's result as JSON, or Error when
+// the host refused or failed it. ReadSet lists "table.column" the query read.
+type WarehouseResponse struct {
+	Result  []byte   `json:"result,omitempty"`
+	ReadSet []string `json:"read_set,omitempty"`
+	Error   string   `json:"error,omitempty"`
+}

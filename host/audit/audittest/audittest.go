@@ -47,6 +47,7 @@ func Sample(i int) audit.Entry {
 		InputSHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 		Egress:      []string{"https://api.example.com"},
 		Secrets:     []string{"token"},
+		Reads:       []string{"support:tickets.status"},
 		Outcome:     audit.OutcomeOK,
 		DurationMS:  12,
 		RunID:       fmt.Sprintf("run-%d", i),
@@ -232,7 +233,7 @@ func diff(a, b audit.Entry) string {
 		return fmt.Sprintf("time %v != %v", a.Time, b.Time)
 	}
 	a.Time, b.Time = time.Time{}, time.Time{}
-	for _, l := range []*[]string{&a.Delegation, &a.Egress, &a.Secrets, &b.Delegation, &b.Egress, &b.Secrets} {
+	for _, l := range []*[]string{&a.Delegation, &a.Egress, &a.Secrets, &a.Reads, &b.Delegation, &b.Egress, &b.Secrets, &b.Reads} {
 		if len(*l) == 0 {
 			*l = nil
 		}
