@@ -31,6 +31,7 @@ const (
 	tagDurationMS
 	tagRunID
 	tagDetail
+	tagMCPSession
 )
 
 // ComputeHash returns the hex SHA-256 that e.Hash must equal: over the
@@ -63,6 +64,7 @@ func (e Entry) ComputeHash() string {
 	c.uint(tagDurationMS, uint64(e.DurationMS))
 	c.str(tagRunID, e.RunID)
 	c.str(tagDetail, e.Detail)
+	c.str(tagMCPSession, e.MCPSession)
 	return hex.EncodeToString(c.h.Sum(nil))
 }
 

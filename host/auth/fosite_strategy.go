@@ -32,7 +32,7 @@ func (s *fositeStrategy) AccessTokenSignature(_ context.Context, token string) s
 // the token's exp.
 func (s *fositeStrategy) GenerateAccessToken(ctx context.Context, r fosite.Requester) (string, string, error) {
 	clientID := r.GetClient().GetID()
-	tok, err := s.issuer.issue(ctx, clientID, clientID, r.GetGrantedScopes())
+	tok, err := s.issuer.issue(ctx, clientID, clientID, r.GetGrantedScopes(), r.GetGrantedAudience())
 	if err != nil {
 		return "", "", err
 	}

@@ -17,7 +17,7 @@ import (
 type tokenIssuer struct {
 	keys        *KeySet
 	revocations authstore.Revocations
-	// issuer is both iss and aud: SAA is its own resource server.
+	// issuer is iss, and aud unless the client named another resource.
 	issuer   string
 	lifetime time.Duration
 	now      func() time.Time
@@ -30,8 +30,12 @@ type issued struct {
 	exp   time.Time
 }
 
-// issue signs a token for clientID acting as subject with scopes.
-func (t *tokenIssuer) issue(ctx context.Context, clientID, subject string, scopes []string) (issued, error) {
+// issue signs a token for clientID acting as subject with scopes, for the
+// audience given (the issuer itself if none).
+func (t *tokenIssuer) issue(ctx context.Context, clientID, subject string, scopes, audience []string) (issued, error) {
+	if len(audience) == 0 {
+		audience = []string{t.issuer}
+	}
 	jti, err := newJTI()
 	if err != nil {
 		return issued{}, err
@@ -45,7 +49,7 @@ func (t *tokenIssuer) issue(ctx context.Context, clientID, subject string, scope
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    t.issuer,
 			Subject:   subject,
-			Audience:  jwt.ClaimStrings{t.issuer},
+			Audience:  jwt.ClaimStrings(audience),
 			ExpiresAt: jwt.NewNumericDate(exp),
 			IssuedAt:  jwt.NewNumericDate(iat),
 			ID:        jti,

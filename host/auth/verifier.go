@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,9 +44,11 @@ type Verifier struct {
 	maxAge time.Duration
 	// resourceMetadata is the RFC 9728 metadata URL named in challenges.
 	resourceMetadata string
-	deny             *denyCache
-	verified         *verifiedCache
-	now              func() time.Time
+	// audiences are the aud values accepted; a token must carry one.
+	audiences []string
+	deny      *denyCache
+	verified  *verifiedCache
+	now       func() time.Time
 }
 
 // NewVerifier returns a verifier of tokens signed with keys for publicURL,
@@ -58,6 +61,7 @@ func NewVerifier(keys *KeySet, revocations authstore.Revocations, publicURL stri
 		revocations:      revocations,
 		maxAge:           keys.keep,
 		resourceMetadata: publicURL + ProtectedResourcePath,
+		audiences:        []string{publicURL},
 		deny:             newDenyCache(),
 		verified:         newVerifiedCache(maxVerifiedCache),
 		now:              keys.now,
@@ -65,7 +69,6 @@ func NewVerifier(keys *KeySet, revocations authstore.Revocations, publicURL stri
 	v.parser = jwt.NewParser(
 		jwt.WithValidMethods(acceptedAlgs),
 		jwt.WithIssuer(publicURL),
-		jwt.WithAudience(publicURL),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(clockLeeway),
@@ -152,6 +155,8 @@ func (v *Verifier) checkClaims(c *accessClaims) error {
 		return errors.New("no jti")
 	case c.IssuedAt == nil:
 		return errors.New("no iat")
+	case !slices.ContainsFunc(v.audiences, func(a string) bool { return slices.Contains(c.Audience, a) }):
+		return fmt.Errorf("aud %q is not for this resource", []string(c.Audience))
 	}
 	if age := c.ExpiresAt.Sub(c.IssuedAt.Time); age <= 0 || age > v.maxAge {
 		return fmt.Errorf("lifetime %s outside (0, %s]", age, v.maxAge)
@@ -180,4 +185,20 @@ func (v *Verifier) checkRevoked(ctx context.Context, c *accessClaims) error {
 	}
 	v.deny.remember(at, c.ID, c.ExpiresAt.Time, now)
 	return nil
+}
+
+// ForResource returns a verifier, with its own caches, that accepts only
+// tokens whose aud names resource (RFC 8707), and whose challenges name
+// metadataURL: the resource's RFC 9728 metadata.
+func (v *Verifier) ForResource(resource, metadataURL string) *Verifier {
+	return v.withAudiences([]string{resource}, metadataURL)
+}
+
+func (v *Verifier) withAudiences(audiences []string, metadataURL string) *Verifier {
+	cp := &Verifier{
+		keys: v.keys, revocations: v.revocations, parser: v.parser, maxAge: v.maxAge,
+		resourceMetadata: metadataURL, audiences: audiences,
+		deny: newDenyCache(), verified: newVerifiedCache(maxVerifiedCache), now: v.now,
+	}
+	return cp
 }
