@@ -160,6 +160,12 @@ func (s *Server) gateScopes(next http.Handler) http.Handler {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
+		if isBatch(body) {
+			// MCP dropped JSON-RPC batches in 2025-06-18; one request that
+			// makes the server do a thousand things is not worth allowing.
+			problem.Write(w, http.StatusBadRequest, problem.KindBadRequest, "JSON-RPC batches are not accepted; send one message per request")
+			return
+		}
 		if needed := s.missingScopes(r, body); len(needed) > 0 {
 			s.forbid(w, needed)
 			return
@@ -230,4 +236,10 @@ func principalOf(ti *mcpauth.TokenInfo) (host.Principal, bool) {
 	}
 	p, ok := ti.Extra[extraPrincipal].(host.Principal)
 	return p, ok
+}
+
+// isBatch reports whether body is a JSON array.
+func isBatch(body []byte) bool {
+	b := bytes.TrimLeft(body, " \t\r\n")
+	return len(b) > 0 && b[0] == '['
 }
