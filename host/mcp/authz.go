@@ -129,12 +129,9 @@ func (c *challengeWriter) Write(b []byte) (int, error) {
 	return c.ResponseWriter.Write(b)
 }
 
-// Flush keeps server-sent events streaming through the wrapper.
-func (c *challengeWriter) Flush() {
-	if f, ok := c.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
+// Flush keeps server-sent events streaming through the wrapper, and through
+// any wrapper beneath it that only offers Unwrap.
+func (c *challengeWriter) Flush() { _ = http.NewResponseController(c.ResponseWriter).Flush() }
 
 // Unwrap lets http.ResponseController reach the connection.
 func (c *challengeWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }

@@ -35,11 +35,15 @@ type fixture struct {
 	pluginsDir string
 }
 
-func newFixture(t testing.TB) *fixture {
+// newFixture starts a server with echo, or with plugins if given.
+func newFixture(t testing.TB, plugins ...plugintest.Plugin) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	hc := host.DefaultConfig()
-	hc.DataDir, hc.PluginsDir = t.TempDir(), plugintest.Install(t, plugintest.FirstParty("echo"))
+	if len(plugins) == 0 {
+		plugins = []plugintest.Plugin{plugintest.FirstParty("echo")}
+	}
+	hc.DataDir, hc.PluginsDir = t.TempDir(), plugintest.Install(t, plugins...)
 	hc.Logger = slog.New(slog.DiscardHandler)
 	rt, err := host.New(ctx, hc)
 	if err != nil {

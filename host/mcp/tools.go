@@ -123,16 +123,22 @@ func (s *Server) call(plugin, action string) mcpsdk.ToolHandler {
 			input = []byte("{}")
 		}
 		ctx = host.WithMCPSession(ctx, req.Session.ID())
-		out, err := s.rt.Invoke(ctx, p, plugin, action, input)
+		cc := &callClient{ctx: ctx, req: req, plugin: plugin}
+		out, err := s.rt.Invoke(withClient(ctx, cc), p, plugin, action, input)
 		if err != nil {
-			return toolError(err)
+			return toolError(err, cc.added())
 		}
-		return s.result(plugin, action, out), nil
+		res := s.result(plugin, action, out)
+		if added := cc.added(); len(added) > 0 {
+			res.Content = added
+		}
+		return res, nil
 	}
 }
 
 // result is a successful call's result: the output as text and, when the
-// output schema is an object, as structuredContent too.
+// output schema is an object, as structuredContent too. Content blocks the
+// plugin added (pdk.AddContent) replace the text.
 func (s *Server) result(plugin, action string, out []byte) *mcpsdk.CallToolResult {
 	res := &mcpsdk.CallToolResult{Content: []mcpsdk.Content{&mcpsdk.TextContent{Text: string(out)}}}
 	if t, ok := s.lookup(manifests.ToolName(plugin, action)); ok && t.structured {
@@ -145,7 +151,7 @@ func (s *Server) result(plugin, action string, out []byte) *mcpsdk.CallToolResul
 // or that the token may not call is a protocol error; everything else is a
 // tool error (isError) the model can read, with the same caller-safe message
 // REST gives.
-func toolError(err error) (*mcpsdk.CallToolResult, error) {
+func toolError(err error, added []mcpsdk.Content) (*mcpsdk.CallToolResult, error) {
 	kind, msg := runs.Classify(err)
 	switch {
 	case errors.Is(err, host.ErrNotFound):
@@ -153,7 +159,7 @@ func toolError(err error) (*mcpsdk.CallToolResult, error) {
 	case errors.Is(err, host.ErrForbidden):
 		return nil, &sdk.Error{Code: sdk.CodeInvalidParams, Message: msg}
 	}
-	res := &mcpsdk.CallToolResult{IsError: true, Content: []mcpsdk.Content{&mcpsdk.TextContent{Text: kind + ": " + msg}}}
+	res := &mcpsdk.CallToolResult{IsError: true, Content: append(added, &mcpsdk.TextContent{Text: kind + ": " + msg})}
 	return res, nil
 }
 

@@ -75,6 +75,9 @@ func shallowContext(parent context.Context, timeout time.Duration) (context.Cont
 	if e, ok := parent.Value(egressKey{}).(Egress); ok {
 		ctx = context.WithValue(ctx, egressKey{}, e)
 	}
+	if c, ok := ClientFrom(parent); ok {
+		ctx = WithClient(ctx, c)
+	}
 	stop := context.AfterFunc(parent, cancel)
 	return ctx, func() { stop(); cancel() }
 }
