@@ -2,12 +2,17 @@ package mcp_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/plugintest"
 )
 
@@ -23,7 +28,10 @@ func conformancePlugin() plugintest.Plugin {
 // and adds content blocks, all from inside the sandbox.
 func TestPluginReachesTheClient(t *testing.T) {
 	f := newFixture(t, conformancePlugin())
-	var logs []string
+	var (
+		mu   sync.Mutex
+		logs []string
+	)
 	opts := &sdk.ClientOptions{
 		CreateMessageHandler: func(_ context.Context, r *sdk.CreateMessageRequest) (*sdk.CreateMessageResult, error) {
 			prompt := r.Params.Messages[0].Content.(*sdk.TextContent).Text
@@ -33,6 +41,8 @@ func TestPluginReachesTheClient(t *testing.T) {
 			return &sdk.ElicitResult{Action: "accept", Content: map[string]any{"username": "ada", "email": "ada@example.com"}}, nil
 		},
 		LoggingMessageHandler: func(_ context.Context, r *sdk.LoggingMessageRequest) {
+			mu.Lock()
+			defer mu.Unlock()
 			logs = append(logs, r.Params.Data.(string))
 		},
 	}
@@ -59,5 +69,29 @@ func TestPluginReachesTheClient(t *testing.T) {
 			t.Errorf("%s: %+v", tt.tool, res.Content[0])
 		}
 	}
-	t.Log(logs)
+	checkFor(t, 5*time.Second, 10*time.Millisecond, func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(logs) != 3 || logs[0] != "Tool execution started" {
+			return fmt.Errorf("%w: client logs %q", errNotYet, logs)
+		}
+		return nil
+	})
+}
+
+// TestNoClientOutsideMCP: called in-process (as REST does), a plugin that
+// needs a client gets a clear error instead of hanging, and progress, which
+// nobody asked for, is a no-op.
+func TestNoClientOutsideMCP(t *testing.T) {
+	f := newFixture(t, conformancePlugin())
+	p := host.Principal{ClientID: "local", Subject: "local", Scopes: []string{"conformance:call"}}
+	_, err := f.rt.Invoke(context.Background(), p, "conformance", "test_sampling", []byte(`{"prompt":"x"}`))
+	if !errors.Is(err, host.ErrPluginFailed) || !strings.Contains(err.Error(), "no client") {
+		t.Fatalf("sampling without a client: %v", err)
+	}
+	if _, err := f.rt.Invoke(context.Background(), p, "conformance", "test_tool_with_progress", []byte(`{}`)); err == nil ||
+		!strings.Contains(err.Error(), "content: client operation failed: no client") || strings.Contains(err.Error(), "progress:") {
+		// Progress passes, then the result's text content needs a client.
+		t.Fatalf("progress without a client: %v", err)
+	}
 }

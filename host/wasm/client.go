@@ -12,8 +12,9 @@ import (
 
 // Client answers a guest's saa_client operations (log, progress, sampling,
 // elicitation, result content) for the caller of one call. It is set per
-// call with WithClient; a call without one answers every operation with an
-// error, so a plugin behaves alike on every surface.
+// call with WithClient; a call without one answers every operation but
+// progress (which nobody asked for) with an error, so a plugin behaves alike
+// on every surface.
 type Client func(ctx context.Context, req wire.ClientRequest) wire.ClientResponse
 
 type clientKey struct{}
@@ -50,6 +51,9 @@ func handleClient(ctx context.Context, p *extism.CurrentPlugin, offset uint64) w
 		return wire.ClientResponse{Error: "decode request: " + err.Error()}
 	}
 	c, ok := ClientFrom(ctx)
+	if !ok && req.Op == wire.OpProgress {
+		return wire.ClientResponse{} // nobody asked for progress
+	}
 	if !ok {
 		return wire.ClientResponse{Error: "no client: this call did not come from a client that takes " + req.Op + " requests"}
 	}
