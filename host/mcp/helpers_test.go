@@ -38,8 +38,17 @@ type fixture struct {
 // newFixture starts a server with echo, or with plugins if given.
 func newFixture(t testing.TB, plugins ...plugintest.Plugin) *fixture {
 	t.Helper()
+	return newFixtureWith(t, nil, plugins...)
+}
+
+// newFixtureWith is newFixture with the runtime's config adjusted by adjust.
+func newFixtureWith(t testing.TB, adjust func(*host.Config), plugins ...plugintest.Plugin) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	hc := host.DefaultConfig()
+	if adjust != nil {
+		adjust(&hc)
+	}
 	if len(plugins) == 0 {
 		plugins = []plugintest.Plugin{plugintest.FirstParty("echo")}
 	}
