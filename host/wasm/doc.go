@@ -10,6 +10,8 @@
 //   - Extism's built-in http_request is left with an empty allow-list, so it
 //     refuses every request; outbound HTTP exists only through the host
 //     function saa_http_request, which forwards to the Egress set on the call;
+//   - a guest reaches its caller's client only through saa_client, which
+//     forwards to the Client set on the call (none: an error);
 //   - memory is capped in pages and a call is stopped when its deadline passes,
 //     even inside a spinning loop; an instance that failed in any way is closed
 //     and never reused;
