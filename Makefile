@@ -1,7 +1,7 @@
 # SAA build, test and benchmark entry points. `make help` lists them.
 GO      ?= go
 PLUGINS := echo http_fetch github tickets warehouse
-NPM_DIRS := host/auth/interop host/httpapi/lint
+NPM_DIRS := host/auth/interop host/httpapi/lint host/mcp/interop
 
 .PHONY: help build plugins run test test-deps race bench bench-http bench-rag bench-semantic check clean
 
@@ -15,6 +15,7 @@ bin/saa: FORCE
 
 plugins: bin/saa ## build the first-party plugins and pin their sha256 in manifests/
 	@for p in $(PLUGINS); do bin/saa plugin build plugins/$$p || exit 1; done
+	@bin/saa plugin build plugins/conformance --manifest plugins/conformance/manifest.yaml
 
 run: build ## build and start `saa serve` on the embedded defaults
 	bin/saa serve
@@ -44,7 +45,7 @@ check: ## gofmt, go vet, go mod tidy; fail if anything changed
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	$(GO) mod tidy
-	git diff --exit-code -- go.mod go.sum manifests
+	git diff --exit-code -- go.mod go.sum manifests plugins/conformance/manifest.yaml
 
 clean:
 	rm -rf bin plugins/*/*.wasm

@@ -75,6 +75,7 @@ func invocationEntry(ctx context.Context, p Principal, plugin, action string, in
 		Action:      action,
 		InputSHA256: hex.EncodeToString(sum[:]),
 		RunID:       RunID(ctx),
+		MCPSession:  MCPSession(ctx),
 	}
 }
 

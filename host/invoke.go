@@ -87,6 +87,9 @@ func (rt *Runtime) invoke(ctx context.Context, p Principal, pluginName, action s
 		return resp
 	})
 	ctx = rt.withWarehouses(ctx, pl.manifest, p, reads)
+	if c, ok := wasm.ClientFrom(ctx); ok {
+		ctx = wasm.WithClient(ctx, redactingClient(c, sess))
+	}
 	out, err := pl.module.Call(ctx, p.key(), act.Name, input, rt.guestLogger(pl.manifest.Name, sess))
 	if err != nil {
 		return nil, sess, &redactedError{msg: sess.RedactString(err.Error()), kind: kindOf(err)}
@@ -141,5 +144,14 @@ func (rt *Runtime) guestLogger(name string, sess *egress.Session) wasm.Logger {
 			lvl = slog.LevelError
 		}
 		rt.log.Log(context.Background(), lvl, sess.RedactString(msg), "plugin", name)
+	}
+}
+
+// redactingClient scrubs secret values from what a plugin sends its client
+// (log lines, prompts, questions, content), as from its output.
+func redactingClient(c wasm.Client, sess *egress.Session) wasm.Client {
+	return func(ctx context.Context, req wire.ClientRequest) wire.ClientResponse {
+		req.Params = sess.Redact(req.Params)
+		return c(ctx, req)
 	}
 }

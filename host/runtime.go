@@ -40,6 +40,10 @@ type Runtime struct {
 
 	mu      sync.RWMutex
 	plugins map[string]*plugin
+
+	watchMu  sync.Mutex
+	watchers map[int]func()
+	watchSeq int
 }
 
 // plugin is a loaded plugin: its manifest, compiled module and egress policy.
@@ -187,6 +191,7 @@ func (rt *Runtime) Install(ctx context.Context, m *manifests.Manifest, code []by
 	rt.plugins[m.Name] = p
 	rt.mu.Unlock()
 	rt.retire(old)
+	rt.changed()
 	return nil
 }
 
@@ -198,6 +203,9 @@ func (rt *Runtime) Remove(name string) bool {
 	delete(rt.plugins, name)
 	rt.mu.Unlock()
 	rt.retire(old)
+	if ok {
+		rt.changed()
+	}
 	return ok
 }
 

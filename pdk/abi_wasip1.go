@@ -74,3 +74,6 @@ func extismGetLogLevel() int32
 
 //go:wasmimport extism:host/user saa_http_request
 func saaHTTPRequest(requestOffset uint64) uint64
+
+//go:wasmimport extism:host/user saa_client
+func saaClient(requestOffset uint64) uint64

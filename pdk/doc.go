@@ -6,8 +6,10 @@
 // It implements the guest side of the Extism ABI (imports from module
 // "extism:host/env": memory blocks, input, output, errors, config, vars, logs),
 // copying memory eight bytes per host call, so a plugin built with it runs in
-// any Extism host, and SAA's one extra host function, saa_http_request, through
-// which a plugin asks the host to send an HTTP request.
+// any Extism host, and SAA's own host functions: saa_http_request, through
+// which a plugin asks the host to send an HTTP request, and saa_client, through
+// which it reaches the client that made the call (ClientLog, Progress, Sample,
+// Elicit, AddContent).
 //
 // An action is an exported function that returns 0 on success and 1 on error:
 //

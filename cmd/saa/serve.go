@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	adminui "github.com/secure-agent/saa/admin-ui"
@@ -18,6 +19,7 @@ import (
 	"github.com/secure-agent/saa/host/auth"
 	"github.com/secure-agent/saa/host/egress"
 	"github.com/secure-agent/saa/host/httpapi"
+	"github.com/secure-agent/saa/host/mcp"
 	"github.com/secure-agent/saa/host/quota"
 	"github.com/secure-agent/saa/host/registry"
 	"github.com/secure-agent/saa/host/runs"
@@ -107,6 +109,7 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 		c.auth.PublicURL = *publicURL
 	}
 	c.auth.DataDir = c.host.DataDir
+	c.auth.Resources = []string{strings.TrimRight(c.auth.PublicURL, "/") + mcp.Path}
 	if c.host.Production {
 		c.auth.Environment = auth.EnvProduction
 	}
@@ -189,7 +192,16 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return err
 	}
+	mcpSrv, err := mcp.New(mcp.Config{
+		Runtime: rt, Verifier: authSrv.Verifier(), PublicURL: cfg.auth.PublicURL,
+		Logger: log.With("component", "mcp"),
+	})
+	if err != nil {
+		return err
+	}
+	defer mcpSrv.Close()
 	srv, err := httpapi.New(httpapi.Config{
+		MCP:     mcpSrv,
 		AdminUI: ui.Handler(), Semantic: layer,
 		Runtime: rt, Auth: authSrv, Admin: admin, Runs: mgr, Idempotency: idem,
 		Metrics: metrics, Logger: log.With("component", "http"), PublicURL: cfg.auth.PublicURL,

@@ -66,6 +66,9 @@ type Entry struct {
 	DurationMS int64 `json:"duration_ms"`
 	// RunID links the entry to an async run or to the X-Run-Id of a sync call.
 	RunID string `json:"run_id,omitempty"`
+	// MCPSession is the MCP session (Mcp-Session-Id) a call came through;
+	// empty for other surfaces.
+	MCPSession string `json:"mcp_session,omitempty"`
 	// Detail says, for an admin entry, what was changed ("scopes=echo:call").
 	Detail string `json:"detail,omitempty"`
 

@@ -32,6 +32,7 @@ const (
 	tagRunID
 	tagDetail
 	tagReads
+	tagMCPSession
 )
 
 // ComputeHash returns the hex SHA-256 that e.Hash must equal: over the
@@ -65,6 +66,7 @@ func (e Entry) ComputeHash() string {
 	c.str(tagRunID, e.RunID)
 	c.str(tagDetail, e.Detail)
 	c.list(tagReads, e.Reads)
+	c.str(tagMCPSession, e.MCPSession)
 	return hex.EncodeToString(c.h.Sum(nil))
 }
 

@@ -44,6 +44,11 @@ type Config struct {
 	AdminPassword string
 	// TokenLifetime is the access token lifetime; DefaultTokenLifetime if zero.
 	TokenLifetime time.Duration
+	// Resources are further resource URIs (RFC 8707) a client may name with
+	// the resource parameter at the token endpoint, such as the MCP endpoint;
+	// the token's aud is then that resource instead of PublicURL, and only a
+	// verifier for that resource (Verifier.ForResource) accepts it.
+	Resources []string
 	// Store persists clients, users and revocations. Required.
 	Store authstore.Store
 	// Logger receives the component's logs; slog.Default() if nil.

@@ -36,7 +36,7 @@ func (s *fositeStrategy) GenerateAccessToken(_ context.Context, r fosite.Request
 	if !ok {
 		return "", "", fosite.ErrServerError.WithDebug("client was not authenticated by SAA")
 	}
-	tok, err := s.issuer.issue(c.ID, c.ID, c.generation, r.GetGrantedScopes())
+	tok, err := s.issuer.issue(c.ID, c.ID, c.generation, r.GetGrantedScopes(), r.GetGrantedAudience())
 	if err != nil {
 		return "", "", err
 	}

@@ -37,7 +37,14 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	for _, scope := range ar.GetRequestedScopes() {
 		ar.GrantScope(scope)
 	}
-	ar.GrantAudience(s.cfg.PublicURL)
+	resources, err := s.requestedResources(r)
+	if err != nil {
+		s.writeAccessError(ctx, w, ar, err)
+		return
+	}
+	for _, res := range resources {
+		ar.GrantAudience(res)
+	}
 	ar.SetSession(newSession(ar.GetClient().GetID(), time.Time{}))
 	resp, err := s.oauth.NewAccessResponse(ctx, ar)
 	if err != nil {
@@ -161,4 +168,28 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		s.maybePurge(ctx)
 	}
+}
+
+// requestedResources returns the RFC 8707 resource parameters of a token
+// request, each of which must be PublicURL or one of Config.Resources
+// (invalid_target otherwise); none means PublicURL.
+func (s *Server) requestedResources(r *http.Request) ([]string, error) {
+	asked := r.PostForm["resource"]
+	if len(asked) == 0 {
+		return []string{s.cfg.PublicURL}, nil
+	}
+	for _, res := range asked {
+		if res != s.cfg.PublicURL && !slices.Contains(s.cfg.Resources, res) {
+			return nil, errInvalidTarget
+		}
+	}
+	return slices.Compact(slices.Sorted(slices.Values(asked))), nil
+}
+
+// errInvalidTarget is RFC 8707's error for a resource this server does not
+// issue tokens for.
+var errInvalidTarget = &fosite.RFC6749Error{
+	ErrorField:       "invalid_target",
+	DescriptionField: "The requested resource is not served by this authorization server.",
+	CodeField:        http.StatusBadRequest,
 }

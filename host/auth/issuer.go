@@ -13,7 +13,7 @@ import (
 // tokenIssuer signs access tokens.
 type tokenIssuer struct {
 	keys *KeySet
-	// issuer is both iss and aud: SAA is its own resource server.
+	// issuer is iss, and aud unless the client named another resource.
 	issuer   string
 	lifetime time.Duration
 	now      func() time.Time
@@ -26,11 +26,15 @@ type issued struct {
 	exp   time.Time
 }
 
-// issue signs a token for clientID acting as subject with scopes. gen is
-// the generation of the client record that was authenticated (and whose
-// scopes were checked): any later change of the client voids the token, at
-// whatever sub-second instant it happens.
-func (t *tokenIssuer) issue(clientID, subject string, gen uint64, scopes []string) (issued, error) {
+// issue signs a token for clientID acting as subject with scopes, for the
+// audience given (the issuer itself if none). gen is the generation of the
+// client record that was authenticated (and whose scopes were checked): any
+// later change of the client voids the token, at whatever sub-second
+// instant it happens.
+func (t *tokenIssuer) issue(clientID, subject string, gen uint64, scopes, audience []string) (issued, error) {
+	if len(audience) == 0 {
+		audience = []string{t.issuer}
+	}
 	jti, err := newJTI()
 	if err != nil {
 		return issued{}, err
@@ -43,7 +47,7 @@ func (t *tokenIssuer) issue(clientID, subject string, gen uint64, scopes []strin
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    t.issuer,
 			Subject:   subject,
-			Audience:  jwt.ClaimStrings{t.issuer},
+			Audience:  jwt.ClaimStrings(audience),
 			ExpiresAt: jwt.NewNumericDate(exp),
 			IssuedAt:  jwt.NewNumericDate(iat),
 			ID:        jti,

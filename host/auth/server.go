@@ -110,8 +110,10 @@ func (s *Server) compose() fosite.OAuth2Provider {
 		DisableRefreshTokenValidation: true,
 		SendDebugMessagesToClients:    false,
 	}
-	store := &fositeStore{store: s.cfg.Store, verifier: s.verifier, audience: s.cfg.PublicURL, denyFor: s.keys.keep, now: s.now}
-	strategy := &fositeStrategy{issuer: s.issuer, verifier: s.verifier}
+	// Introspection and revocation know tokens for every resource.
+	every := s.verifier.withAudiences(append([]string{s.cfg.PublicURL}, s.cfg.Resources...), s.verifier.resourceMetadata)
+	store := &fositeStore{store: s.cfg.Store, verifier: every, audience: s.cfg.PublicURL, denyFor: s.keys.keep, now: s.now}
+	strategy := &fositeStrategy{issuer: s.issuer, verifier: every}
 	return compose.Compose(fc, store, strategy,
 		compose.OAuth2ClientCredentialsGrantFactory,
 		compose.OAuth2TokenIntrospectionFactory,

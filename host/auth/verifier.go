@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,9 +46,11 @@ type Verifier struct {
 	maxAge time.Duration
 	// resourceMetadata is the RFC 9728 metadata URL named in challenges.
 	resourceMetadata string
-	deny             *denyCache
-	verified         *verifiedCache
-	now              func() time.Time
+	// audiences are the aud values accepted; a token must carry one.
+	audiences []string
+	deny      *denyCache
+	verified  *verifiedCache
+	now       func() time.Time
 }
 
 // NewVerifier returns a verifier of tokens signed with keys for publicURL,
@@ -61,6 +64,7 @@ func NewVerifier(keys *KeySet, store authstore.Revocations, publicURL string) *V
 		store:            store,
 		maxAge:           keys.keep,
 		resourceMetadata: publicURL + ProtectedResourcePath,
+		audiences:        []string{publicURL},
 		deny:             newDenyCache(),
 		verified:         newVerifiedCache(maxVerifiedCache),
 		now:              keys.now,
@@ -68,7 +72,6 @@ func NewVerifier(keys *KeySet, store authstore.Revocations, publicURL string) *V
 	v.parser = jwt.NewParser(
 		jwt.WithValidMethods(acceptedAlgs),
 		jwt.WithIssuer(publicURL),
-		jwt.WithAudience(publicURL),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(clockLeeway),
@@ -161,6 +164,8 @@ func (v *Verifier) checkClaims(c *accessClaims) error {
 		return errors.New("no iat")
 	case c.Generation == nil:
 		return errors.New("no gen")
+	case !slices.ContainsFunc(v.audiences, func(a string) bool { return slices.Contains(c.Audience, a) }):
+		return fmt.Errorf("aud %q is not for this resource", []string(c.Audience))
 	}
 	if age := c.ExpiresAt.Sub(c.IssuedAt.Time); age <= 0 || age > v.maxAge {
 		return fmt.Errorf("lifetime %s outside (0, %s]", age, v.maxAge)
@@ -206,4 +211,20 @@ func voided(st authstore.TokenStatus, gen uint64) string {
 		return "client changed since issue"
 	}
 	return ""
+}
+
+// ForResource returns a verifier, with its own caches, that accepts only
+// tokens whose aud names resource (RFC 8707), and whose challenges name
+// metadataURL: the resource's RFC 9728 metadata.
+func (v *Verifier) ForResource(resource, metadataURL string) *Verifier {
+	return v.withAudiences([]string{resource}, metadataURL)
+}
+
+func (v *Verifier) withAudiences(audiences []string, metadataURL string) *Verifier {
+	cp := &Verifier{
+		keys: v.keys, store: v.store, parser: v.parser, maxAge: v.maxAge,
+		resourceMetadata: metadataURL, audiences: audiences,
+		deny: newDenyCache(), verified: newVerifiedCache(maxVerifiedCache), now: v.now,
+	}
+	return cp
 }

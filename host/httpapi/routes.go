@@ -44,6 +44,10 @@ func (s *Server) routes() http.Handler {
 		r.Handle("/admin/*", s.cfg.AdminUI)
 	}
 
+	if s.cfg.MCP != nil {
+		s.cfg.MCP.Routes(r, s.limit)
+	}
+
 	r.Route("/v1", func(r chi.Router) {
 		r.Use(s.verifier.Authenticate, s.limit)
 		r.Get("/actions", s.listActions)

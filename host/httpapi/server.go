@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/adminapi"
 	"github.com/secure-agent/saa/host/auth"
@@ -65,6 +67,15 @@ type Config struct {
 	LimitStore LimitStore
 	// Timeouts of the HTTP server; see DefaultTimeouts.
 	Timeouts Timeouts
+	// MCP mounts the MCP endpoint (host/mcp); nil leaves it out.
+	MCP MCPRoutes
+}
+
+// MCPRoutes mounts an MCP endpoint, which authenticates its own requests
+// (its tokens are for another resource) and then applies limit, the
+// per-client limits of /v1.
+type MCPRoutes interface {
+	Routes(r chi.Router, limit func(http.Handler) http.Handler)
 }
 
 // Timeouts of the HTTP server. Write must outlast the slowest action.

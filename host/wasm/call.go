@@ -78,6 +78,9 @@ func shallowContext(parent context.Context, timeout time.Duration) (context.Cont
 	if w, ok := parent.Value(warehouseKey{}).(Warehouse); ok {
 		ctx = context.WithValue(ctx, warehouseKey{}, w)
 	}
+	if c, ok := ClientFrom(parent); ok {
+		ctx = WithClient(ctx, c)
+	}
 	stop := context.AfterFunc(parent, cancel)
 	return ctx, func() { stop(); cancel() }
 }

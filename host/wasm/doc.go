@@ -12,6 +12,8 @@
 //     function saa_http_request, which forwards to the Egress set on the call;
 //   - warehouses are reachable only through saa_warehouse, which forwards to
 //     the Warehouse set on the call (a call without one is refused);
+//   - a guest reaches its caller's client only through saa_client, which
+//     forwards to the Client set on the call (none: an error);
 //   - memory is capped in pages and a call is stopped when its deadline passes,
 //     even inside a spinning loop; an instance that failed in any way is closed
 //     and never reused;

@@ -77,7 +77,7 @@ func Compile(ctx context.Context, wasm []byte, opts Options) (*Module, error) {
 	cp, err := extism.NewCompiledPlugin(ctx, manifest, extism.PluginConfig{
 		RuntimeConfig: rc,
 		EnableWasi:    true,
-	}, []extism.HostFunction{httpHostFunction(), warehouseHostFunction()})
+	}, []extism.HostFunction{httpHostFunction(), warehouseHostFunction(), clientHostFunction()})
 	if err != nil {
 		return nil, fmt.Errorf("compile plugin %s: %w", opts.Name, err)
 	}
