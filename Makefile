@@ -1,7 +1,7 @@
 # SAA build, test and benchmark entry points. `make help` lists them.
 GO      ?= go
 PLUGINS := echo http_fetch github tickets
-NPM_DIRS := host/auth/interop host/httpapi/lint
+NPM_DIRS := host/auth/interop host/httpapi/lint pdk/jshost
 
 .PHONY: help build plugins run test test-deps race bench bench-http check clean
 
