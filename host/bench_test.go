@@ -47,6 +47,25 @@ func rawEcho(b *testing.B, manifestsDir string, timeout time.Duration) *extism.P
 	return p
 }
 
+// rawSAA is the same floor through SAA's own kernel: the echo module
+// compiled by host/wasm and called without Invoke's checks.
+func rawSAA(b *testing.B, manifestsDir string) func(in []byte) error {
+	b.Helper()
+	code, err := os.ReadFile(filepath.Join(manifestsDir, "echo.wasm"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := wasm.Compile(context.Background(), code, wasm.Options{
+		Name:   "echo",
+		Limits: wasm.Limits{MemoryBytes: 64 << 20, Timeout: 30 * time.Second, MaxOutput: 16 << 20},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { m.Close(context.Background()) })
+	return func(in []byte) error { _, err := m.Call(context.Background(), "bench", "echo", in, nil); return err }
+}
+
 func benchRuntime(b *testing.B, pool wasm.PoolOptions, plugins ...plugintest.Plugin) (*host.Runtime, string) {
 	b.Helper()
 	var dir string
@@ -109,18 +128,33 @@ func BenchmarkInvokeWarm(b *testing.B) {
 				func() error { _, _, err := raw.Call("echo", in); return err })
 		})
 	}
+	b.Run("vs-raw-saa-kernel", func(b *testing.B) {
+		rt, dir := benchRuntime(b, wasm.PoolOptions{}, plugintest.FirstParty("echo"))
+		raw := rawSAA(b, dir)
+		in := echoInput(100)
+		p := caller("echo:call")
+		pair(b,
+			func() error { _, err := rt.Invoke(context.Background(), p, "echo", "echo", in); return err },
+			func() error { return raw(in) })
+	})
 }
 
 // BenchmarkInvoke1MiB: 1 MiB in and 1 MiB out through the PDK, against the
-// raw go-sdk call with the same input.
+// raw go-sdk call with the same input, and against a raw call through SAA's
+// kernel (bulk I/O, no checks).
 func BenchmarkInvoke1MiB(b *testing.B) {
 	rt, dir := benchRuntime(b, wasm.PoolOptions{}, plugintest.FirstParty("echo"))
-	raw := rawEcho(b, dir, 0)
 	in := echoInput(1 << 20)
 	p := caller("echo:call")
-	pair(b,
-		func() error { _, err := rt.Invoke(context.Background(), p, "echo", "echo", in); return err },
-		func() error { _, _, err := raw.Call("echo", in); return err })
+	invoke := func() error { _, err := rt.Invoke(context.Background(), p, "echo", "echo", in); return err }
+	b.Run("vs-raw", func(b *testing.B) {
+		raw := rawEcho(b, dir, 0)
+		pair(b, invoke, func() error { _, _, err := raw.Call("echo", in); return err })
+	})
+	b.Run("vs-raw-saa-kernel", func(b *testing.B) {
+		raw := rawSAA(b, dir)
+		pair(b, invoke, func() error { return raw(in) })
+	})
 }
 
 // BenchmarkInvokeFreshInstance: the first call of a new principal, served
