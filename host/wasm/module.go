@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	extism "github.com/extism/go-sdk"
 	"github.com/tetratelabs/wazero"
 
 	"github.com/secure-agent/saa/pdk/wire"
@@ -32,6 +33,13 @@ type Options struct {
 	Pool  PoolOptions
 	// Engine picks the ABI implementation; empty means EngineSAA.
 	Engine Engine
+	// LogLevel is the least severe guest log line passed to the call's
+	// Logger (EngineSAA only). Zero means none, as go-sdk does unless its
+	// process-wide level is set: guests skip logging entirely.
+	LogLevel extism.LogLevel
+	// standardABI turns bulk I/O off, so tests exercise the standard ABI
+	// on SAA's kernel too.
+	standardABI bool
 }
 
 // Egress sends one HTTP request on behalf of the guest. It is set per call

@@ -19,12 +19,14 @@ import (
 // runtime per module (the memory limit is a runtime setting) holding WASI,
 // the kernel (extism:host/env) and SAA's host functions.
 type nativeCompiled struct {
-	name   string
-	limits Limits
-	config map[string]string
-	rt     wazero.Runtime
-	mod    wazero.CompiledModule
-	count  atomic.Uint64 // names instances: a wazero runtime needs unique names
+	name     string
+	limits   Limits
+	config   map[string]string
+	logLevel extism.LogLevel
+	noBulk   bool
+	rt       wazero.Runtime
+	mod      wazero.CompiledModule
+	count    atomic.Uint64 // names instances: a wazero runtime needs unique names
 }
 
 func compileNative(ctx context.Context, wasm []byte, opts Options) (*nativeCompiled, error) {
@@ -38,7 +40,11 @@ func compileNative(ctx context.Context, wasm []byte, opts Options) (*nativeCompi
 		rc = rc.WithCompilationCache(opts.Cache)
 	}
 	rt := wazero.NewRuntimeWithConfig(ctx, rc)
-	c := &nativeCompiled{name: opts.Name, limits: opts.Limits, config: opts.Config, rt: rt}
+	level := opts.LogLevel
+	if level == 0 {
+		level = extism.LogLevelOff
+	}
+	c := &nativeCompiled{name: opts.Name, limits: opts.Limits, config: opts.Config, logLevel: level, noBulk: opts.standardABI, rt: rt}
 	if err := c.setUp(ctx, wasm); err != nil {
 		rt.Close(ctx)
 		return nil, fmt.Errorf("compile plugin %s: %w", opts.Name, err)
@@ -103,10 +109,10 @@ func (c *nativeCompiled) instantiate(ctx context.Context) (instance, error) {
 		config:   copyMap(c.config),
 		vars:     map[string][]byte{},
 		exports:  map[string]api.Function{},
-		logLevel: extism.LogLevelInfo,
+		logLevel: c.logLevel,
 		log:      func(extism.LogLevel, string) {},
 	}
-	if err := i.start(ctx, c.limits.Timeout); err != nil {
+	if err := i.start(ctx, c.limits.Timeout, !c.noBulk); err != nil {
 		m.Close(ctx)
 		return nil, fmt.Errorf("initialize plugin %s: %w", c.name, err)
 	}
@@ -143,7 +149,7 @@ func (i *nativeInstance) close(ctx context.Context) error { return i.mod.Close(c
 // start runs the guest language's start-up once, as Extism hosts do: a
 // Haskell hs_init, else a WASI reactor's _initialize, else a command's
 // __wasm_call_ctors; then asks SAA's PDK, if present, for its mailbox.
-func (i *nativeInstance) start(ctx context.Context, timeout time.Duration) error {
+func (i *nativeInstance) start(ctx context.Context, timeout time.Duration, bulk bool) error {
 	ctx, cancel := context.WithTimeout(context.WithValue(ctx, callKey{}, i), timeout)
 	defer cancel()
 	i.kernel.reset(nil)
@@ -164,6 +170,9 @@ func (i *nativeInstance) start(ctx context.Context, timeout time.Duration) error
 				return err
 			}
 		}
+	}
+	if !bulk {
+		return nil
 	}
 	return i.findMailbox(ctx)
 }

@@ -28,8 +28,10 @@ func compileSDK(ctx context.Context, wasm []byte, opts Options) (*sdkCompiled, e
 		rc = rc.WithCompilationCache(opts.Cache)
 	}
 	manifest := extism.Manifest{
-		Wasm:    []extism.Wasm{extism.WasmData{Data: wasm}},
-		Memory:  &extism.ManifestMemory{MaxPages: pages},
+		Wasm: []extism.Wasm{extism.WasmData{Data: wasm}},
+		// Variables get the same bound as in SAA's kernel; a ManifestMemory
+		// built in Go would otherwise leave them at 0, which disables them.
+		Memory:  &extism.ManifestMemory{MaxPages: pages, MaxVarBytes: maxVarBytes},
 		Timeout: uint64(opts.Limits.Timeout.Milliseconds()),
 		// AllowedHosts stays empty: Extism's own http_request then refuses
 		// every request (see NOTES on why it cannot be trusted).
