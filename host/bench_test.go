@@ -159,10 +159,9 @@ func BenchmarkInvoke1MiB(b *testing.B) {
 
 // BenchmarkInvokeFreshInstance: the first call of a new principal, served
 // from the pool of pre-initialised instances, against the same call when the
-// pool keeps no fresh instances (instantiate and start the guest on demand).
+// pool keeps no fresh instances (instantiate and start the guest on demand),
+// and against the same pooled call on the go-sdk engine.
 func BenchmarkInvokeFreshInstance(b *testing.B) {
-	pooled, _ := benchRuntime(b, wasm.PoolOptions{Fresh: 2}, plugintest.FirstParty("echo"))
-	bare, _ := benchRuntime(b, wasm.PoolOptions{Fresh: -1}, plugintest.FirstParty("echo"))
 	in := echoInput(100)
 	n := 0
 	call := func(rt *host.Runtime) func() error {
@@ -174,15 +173,26 @@ func BenchmarkInvokeFreshInstance(b *testing.B) {
 			return err
 		}
 	}
-	saa := call(pooled)
-	pair(b, func() error {
-		// A new principal arrives after the pool has refilled, as it does
-		// when principals come and go at a human pace.
-		b.StopTimer()
-		waitFresh(b, pooled, 2)
-		b.StartTimer()
-		return saa()
-	}, call(bare))
+	// A new principal arrives after the pool has refilled, as it does when
+	// principals come and go at a human pace.
+	afterRefill := func(rt *host.Runtime) func() error {
+		return func() error {
+			b.StopTimer()
+			waitFresh(b, rt, 2)
+			b.StartTimer()
+			return call(rt)()
+		}
+	}
+	b.Run("vs-no-pool", func(b *testing.B) {
+		pooled, _ := benchRuntime(b, wasm.PoolOptions{Fresh: 2}, plugintest.FirstParty("echo"))
+		bare, _ := benchRuntime(b, wasm.PoolOptions{Fresh: -1}, plugintest.FirstParty("echo"))
+		pair(b, afterRefill(pooled), call(bare))
+	})
+	b.Run("vs-extism-engine", func(b *testing.B) {
+		pooled, _ := benchRuntime(b, wasm.PoolOptions{Fresh: 2}, plugintest.FirstParty("echo"))
+		ref := newRuntimeWith(b, func(c *host.Config) { c.Pool.Fresh, c.Engine = 2, wasm.EngineExtism }, plugintest.FirstParty("echo"))
+		pair(b, afterRefill(pooled), afterRefill(ref))
+	})
 }
 
 func waitFresh(b *testing.B, rt *host.Runtime, n int) {
@@ -192,7 +202,8 @@ func waitFresh(b *testing.B, rt *host.Runtime, n int) {
 }
 
 // BenchmarkStartup: host.New loading every first-party plugin with the
-// compilation cache warm, against the same start with a cold cache.
+// compilation cache warm, against the same start with a cold cache, and
+// against a warm start on the go-sdk engine.
 func BenchmarkStartup(b *testing.B) {
 	all := []plugintest.Plugin{
 		plugintest.FirstParty("echo"), plugintest.FirstParty("http_fetch"),
@@ -200,9 +211,9 @@ func BenchmarkStartup(b *testing.B) {
 	}
 	dir := plugintest.Install(b, all...)
 	warmData := filepath.Join(b.TempDir(), "warm")
-	start := func(data string) error {
+	start := func(data string, engine wasm.Engine) error {
 		cfg := host.DefaultConfig()
-		cfg.DataDir, cfg.PluginsDir = data, dir
+		cfg.DataDir, cfg.PluginsDir, cfg.Engine = data, dir, engine
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 		rt, err := host.New(context.Background(), cfg)
 		if err != nil {
@@ -210,12 +221,21 @@ func BenchmarkStartup(b *testing.B) {
 		}
 		return rt.Close(context.Background())
 	}
-	if err := start(warmData); err != nil { // fills the cache
+	refData := filepath.Join(b.TempDir(), "ref")
+	if err := start(warmData, ""); err != nil { // fills the cache
 		b.Fatal(err)
 	}
-	pair(b, func() error { return start(warmData) }, func() error {
-		cold := filepath.Join(b.TempDir(), "cold")
-		defer os.RemoveAll(cold)
-		return start(cold)
+	if err := start(refData, wasm.EngineExtism); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("vs-cold-cache", func(b *testing.B) {
+		pair(b, func() error { return start(warmData, "") }, func() error {
+			cold := filepath.Join(b.TempDir(), "cold")
+			defer os.RemoveAll(cold)
+			return start(cold, "")
+		})
+	})
+	b.Run("vs-extism-engine", func(b *testing.B) {
+		pair(b, func() error { return start(warmData, "") }, func() error { return start(refData, wasm.EngineExtism) })
 	})
 }
