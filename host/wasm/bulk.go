@@ -44,6 +44,10 @@ const (
 	ioSize   = 28
 )
 
+// initialInputBuffer is the input buffer a fresh instance is asked for, so
+// that a typical first call needs no extra guest call to grow it.
+const initialInputBuffer = 16 << 10
+
 // errBulk is wrapped by every refusal of a guest's mailbox.
 var errBulk = errors.New("bulk i/o refused")
 
@@ -58,7 +62,7 @@ func (i *nativeInstance) findMailbox(ctx context.Context) error {
 		len(d.ResultTypes()) != 1 || d.ResultTypes()[0] != api.ValueTypeI32 {
 		return nil // not SAA's: leave it alone
 	}
-	res, err := f.Call(ctx, 0)
+	res, err := f.Call(ctx, initialInputBuffer)
 	if err != nil {
 		return fmt.Errorf("saa_io: %w", err)
 	}
