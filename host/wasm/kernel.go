@@ -16,7 +16,7 @@ const kernelBase = 8
 const maxFreeBlocks = 64
 
 // keepArena is the arena capacity an idle instance keeps between calls;
-// a call that grew it past this gives the memory back when the next starts.
+// a call that grew it past this gives the memory back when it ends.
 const keepArena = 4 << 20
 
 // errKernelRange means the guest addressed kernel memory outside the arena
@@ -49,14 +49,22 @@ func newKernel(limit uint64) *kernel {
 
 // reset starts a call: every block of the previous call is gone.
 func (k *kernel) reset(input []byte) {
-	if cap(k.mem) > keepArena {
-		k.mem = make([]byte, kernelBase, 64<<10)
-	}
 	k.mem = k.mem[:kernelBase]
 	clear(k.blocks)
 	k.free = k.free[:0]
 	k.input, k.inputOff = input, 0
 	k.outOff, k.outLen, k.errOff = 0, 0, 0
+}
+
+// shrink ends a call: the input is dropped, and an arena the call grew
+// past keepArena is given back, so an idle instance holds little.
+func (k *kernel) shrink() {
+	k.input = nil
+	if cap(k.mem) > keepArena {
+		k.mem = make([]byte, kernelBase, 64<<10)
+		clear(k.blocks)
+		k.free = k.free[:0]
+	}
 }
 
 // alloc returns the offset of a new block of n bytes, zeroed, or 0 when n is

@@ -198,6 +198,7 @@ func (i *nativeInstance) call(ctx context.Context, export string, input []byte, 
 		return callResult{rc: 1, trap: fmt.Errorf("function %s must take no parameters and return at most one value", export)}
 	}
 	i.kernel.reset(input)
+	defer i.kernel.shrink()
 	i.log = log
 	ctx = context.WithValue(ctx, callKey{}, i)
 	if err := i.putInput(ctx, input); err != nil {
@@ -225,21 +226,17 @@ func (i *nativeInstance) run(ctx context.Context, fn api.Function, results int) 
 	i.stack[0] = 0
 	err := fn.CallWithStack(ctx, i.stack[:])
 	var exit *sys.ExitError
-	if errors.As(err, &exit) {
-		if exit.ExitCode() == 0 {
-			err = nil
-		}
-		if results == 0 {
-			return exit.ExitCode(), err
-		}
-	}
 	switch {
-	case err != nil && results == 0:
+	case errors.As(err, &exit) && exit.ExitCode() == 0:
+		return 0, nil
+	case errors.As(err, &exit):
+		return exit.ExitCode(), err
+	case err != nil:
 		return 1, err
 	case results == 0:
 		return 0, nil
 	}
-	return uint32(i.stack[0]), err
+	return uint32(i.stack[0]), nil
 }
 
 // closed reports whether the guest exited (WASI proc_exit) and cannot run again.
