@@ -11,6 +11,7 @@ import (
 	"time"
 
 	extism "github.com/extism/go-sdk"
+	"github.com/tetratelabs/wazero"
 
 	"github.com/secure-agent/saa/pdk/pdktest"
 )
@@ -20,6 +21,10 @@ import (
 var abiWasm = sync.OnceValues(func() ([]byte, error) {
 	return pdktest.Build(context.Background(), "../../pdk/testdata/abi")
 })
+
+// testCache keeps machine code across the tests' modules: compiling a Go
+// plugin takes a second or more.
+var testCache = wazero.NewCompilationCache()
 
 // engines are the ways a module can run: SAA's kernel with bulk I/O, SAA's
 // kernel on the standard ABI only, and the reference go-sdk.
@@ -43,6 +48,7 @@ func compileABI(t *testing.T, edit func(*Options)) *Module {
 		Limits:   Limits{MemoryBytes: 64 << 20, Timeout: 10 * time.Second, MaxOutput: 4 << 20},
 		Config:   map[string]string{"greeting": "hello"},
 		LogLevel: extism.LogLevelTrace,
+		Cache:    testCache,
 	}
 	edit(&opts)
 	m, err := Compile(context.Background(), code, opts)
