@@ -16,6 +16,14 @@ import (
 // makes Invoke wait: entries are never dropped.
 const auditQueueSize = 4096
 
+// auditBatchWait is how long the writer gathers entries after the first of
+// a batch before committing: under load, one commit (one disk sync) then
+// covers many calls. Calls never wait for it; only the crash window grows.
+const auditBatchWait = 2 * time.Millisecond
+
+// auditBatchMax bounds the entries of one commit.
+const auditBatchMax = 512
+
 // auditWriter commits audit entries in the background, in batches, so that
 // an invocation does not wait for a disk sync. Close flushes what is queued.
 // The cost is a window of milliseconds in which a hard crash loses the
@@ -37,24 +45,35 @@ func (w *auditWriter) add(e audit.Entry) { w.queue <- e }
 
 func (w *auditWriter) run() {
 	defer close(w.done)
+	timer := time.NewTimer(0)
+	<-timer.C
+	batch := make([]audit.Entry, 0, auditBatchMax)
 	for e := range w.queue {
-		batch := []audit.Entry{e}
-	drain:
-		for len(batch) < 512 {
-			select {
-			case e, ok := <-w.queue:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, e)
-			default:
-				break drain
-			}
-		}
+		batch = w.gather(append(batch[:0], e), timer)
 		if err := w.log.AppendBatch(context.Background(), batch); err != nil {
 			w.errs.Error("audit append failed", "entries", len(batch), "err", err)
 		}
+		clear(batch) // drop references to the entries' strings
 	}
+}
+
+// gather adds to batch what arrives within auditBatchWait, up to
+// auditBatchMax entries, or until the queue is closed.
+func (w *auditWriter) gather(batch []audit.Entry, timer *time.Timer) []audit.Entry {
+	timer.Reset(auditBatchWait)
+	defer timer.Stop()
+	for len(batch) < auditBatchMax {
+		select {
+		case e, ok := <-w.queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, e)
+		case <-timer.C:
+			return batch
+		}
+	}
+	return batch
 }
 
 // close flushes the queue and stops the writer.

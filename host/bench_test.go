@@ -48,6 +48,25 @@ func rawEcho(b *testing.B, manifestsDir string, timeout time.Duration) *extism.P
 	return p
 }
 
+// rawSAA is the same floor through SAA's own kernel: the echo module
+// compiled by host/wasm and called without Invoke's checks.
+func rawSAA(b *testing.B, manifestsDir string) func(in []byte) error {
+	b.Helper()
+	code, err := os.ReadFile(filepath.Join(manifestsDir, "echo.wasm"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := wasm.Compile(context.Background(), code, wasm.Options{
+		Name:   "echo",
+		Limits: wasm.Limits{MemoryBytes: 64 << 20, Timeout: 30 * time.Second, MaxOutput: 16 << 20},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { m.Close(context.Background()) })
+	return func(in []byte) error { _, err := m.Call(context.Background(), "bench", "echo", in, nil); return err }
+}
+
 func benchRuntime(b *testing.B, pool wasm.PoolOptions, plugins ...plugintest.Plugin) (*host.Runtime, string) {
 	b.Helper()
 	var dir string
@@ -110,26 +129,40 @@ func BenchmarkInvokeWarm(b *testing.B) {
 				func() error { _, _, err := raw.Call("echo", in); return err })
 		})
 	}
+	b.Run("vs-raw-saa-kernel", func(b *testing.B) {
+		rt, dir := benchRuntime(b, wasm.PoolOptions{}, plugintest.FirstParty("echo"))
+		raw := rawSAA(b, dir)
+		in := echoInput(100)
+		p := caller("echo:call")
+		pair(b,
+			func() error { _, err := rt.Invoke(context.Background(), p, "echo", "echo", in); return err },
+			func() error { return raw(in) })
+	})
 }
 
 // BenchmarkInvoke1MiB: 1 MiB in and 1 MiB out through the PDK, against the
-// raw go-sdk call with the same input.
+// raw go-sdk call with the same input, and against a raw call through SAA's
+// kernel (bulk I/O, no checks).
 func BenchmarkInvoke1MiB(b *testing.B) {
 	rt, dir := benchRuntime(b, wasm.PoolOptions{}, plugintest.FirstParty("echo"))
-	raw := rawEcho(b, dir, 0)
 	in := echoInput(1 << 20)
 	p := caller("echo:call")
-	pair(b,
-		func() error { _, err := rt.Invoke(context.Background(), p, "echo", "echo", in); return err },
-		func() error { _, _, err := raw.Call("echo", in); return err })
+	invoke := func() error { _, err := rt.Invoke(context.Background(), p, "echo", "echo", in); return err }
+	b.Run("vs-raw", func(b *testing.B) {
+		raw := rawEcho(b, dir, 0)
+		pair(b, invoke, func() error { _, _, err := raw.Call("echo", in); return err })
+	})
+	b.Run("vs-raw-saa-kernel", func(b *testing.B) {
+		raw := rawSAA(b, dir)
+		pair(b, invoke, func() error { return raw(in) })
+	})
 }
 
 // BenchmarkInvokeFreshInstance: the first call of a new principal, served
 // from the pool of pre-initialised instances, against the same call when the
-// pool keeps no fresh instances (instantiate and start the guest on demand).
+// pool keeps no fresh instances (instantiate and start the guest on demand),
+// and against the same pooled call on the go-sdk engine.
 func BenchmarkInvokeFreshInstance(b *testing.B) {
-	pooled, _ := benchRuntime(b, wasm.PoolOptions{Fresh: 2}, plugintest.FirstParty("echo"))
-	bare, _ := benchRuntime(b, wasm.PoolOptions{Fresh: -1}, plugintest.FirstParty("echo"))
 	in := echoInput(100)
 	n := 0
 	call := func(rt *host.Runtime) func() error {
@@ -141,15 +174,26 @@ func BenchmarkInvokeFreshInstance(b *testing.B) {
 			return err
 		}
 	}
-	saa := call(pooled)
-	pair(b, func() error {
-		// A new principal arrives after the pool has refilled, as it does
-		// when principals come and go at a human pace.
-		b.StopTimer()
-		waitFresh(b, pooled, 2)
-		b.StartTimer()
-		return saa()
-	}, call(bare))
+	// A new principal arrives after the pool has refilled, as it does when
+	// principals come and go at a human pace.
+	afterRefill := func(rt *host.Runtime) func() error {
+		return func() error {
+			b.StopTimer()
+			waitFresh(b, rt, 2)
+			b.StartTimer()
+			return call(rt)()
+		}
+	}
+	b.Run("vs-no-pool", func(b *testing.B) {
+		pooled, _ := benchRuntime(b, wasm.PoolOptions{Fresh: 2}, plugintest.FirstParty("echo"))
+		bare, _ := benchRuntime(b, wasm.PoolOptions{Fresh: -1}, plugintest.FirstParty("echo"))
+		pair(b, afterRefill(pooled), call(bare))
+	})
+	b.Run("vs-extism-engine", func(b *testing.B) {
+		pooled, _ := benchRuntime(b, wasm.PoolOptions{Fresh: 2}, plugintest.FirstParty("echo"))
+		ref := newRuntimeWith(b, func(c *host.Config) { c.Pool.Fresh, c.Engine = 2, wasm.EngineExtism }, plugintest.FirstParty("echo"))
+		pair(b, afterRefill(pooled), afterRefill(ref))
+	})
 }
 
 func waitFresh(b *testing.B, rt *host.Runtime, n int) {
@@ -159,7 +203,8 @@ func waitFresh(b *testing.B, rt *host.Runtime, n int) {
 }
 
 // BenchmarkStartup: host.New loading every first-party plugin with the
-// compilation cache warm, against the same start with a cold cache.
+// compilation cache warm, against the same start with a cold cache, and
+// against a warm start on the go-sdk engine.
 func BenchmarkStartup(b *testing.B) {
 	all := []plugintest.Plugin{
 		plugintest.FirstParty("echo"), plugintest.FirstParty("http_fetch"),
@@ -167,9 +212,9 @@ func BenchmarkStartup(b *testing.B) {
 	}
 	dir := plugintest.Install(b, all...)
 	warmData := filepath.Join(b.TempDir(), "warm")
-	start := func(data string) error {
+	start := func(data string, engine wasm.Engine) error {
 		cfg := host.DefaultConfig()
-		cfg.DataDir, cfg.PluginsDir = data, dir
+		cfg.DataDir, cfg.PluginsDir, cfg.Engine = data, dir, engine
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 		cfg.EgressDial = egresstest.LoopbackOnly(b)
 		rt, err := host.New(context.Background(), cfg)
@@ -178,12 +223,21 @@ func BenchmarkStartup(b *testing.B) {
 		}
 		return rt.Close(context.Background())
 	}
-	if err := start(warmData); err != nil { // fills the cache
+	refData := filepath.Join(b.TempDir(), "ref")
+	if err := start(warmData, ""); err != nil { // fills the cache
 		b.Fatal(err)
 	}
-	pair(b, func() error { return start(warmData) }, func() error {
-		cold := filepath.Join(b.TempDir(), "cold")
-		defer os.RemoveAll(cold)
-		return start(cold)
+	if err := start(refData, wasm.EngineExtism); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("vs-cold-cache", func(b *testing.B) {
+		pair(b, func() error { return start(warmData, "") }, func() error {
+			cold := filepath.Join(b.TempDir(), "cold")
+			defer os.RemoveAll(cold)
+			return start(cold, "")
+		})
+	})
+	b.Run("vs-extism-engine", func(b *testing.B) {
+		pair(b, func() error { return start(warmData, "") }, func() error { return start(refData, wasm.EngineExtism) })
 	})
 }

@@ -36,6 +36,9 @@ type Config struct {
 	Caps Limits
 	// Pool sizes each plugin's instance pool.
 	Pool wasm.PoolOptions
+	// Engine picks the Extism ABI implementation: empty or wasm.EngineSAA
+	// (SAA's own kernel, the default) or wasm.EngineExtism (the go-sdk).
+	Engine wasm.Engine
 	// MaxInput bounds the input of one call.
 	MaxInput int64
 	// PluginConfig holds per-plugin config values (Extism config_get).

@@ -19,6 +19,7 @@ import (
 	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/egress/egresstest"
 	"github.com/secure-agent/saa/host/plugintest"
+	"github.com/secure-agent/saa/host/wasm"
 	"github.com/secure-agent/saa/manifests"
 )
 
@@ -72,25 +73,35 @@ type hostileEnv struct {
 	allowed, other *server
 }
 
+// hostileNames are the plugins under host/wasm/testdata/hostile.
+var hostileNames = []string{"spin", "memgrow", "recurse", "bigoutput", "readfile", "env", "extism_http",
+	"egress", "secret_undeclared", "secret_elsewhere", "secret_echo", "panic", "trap", "deadlock", "bulkio"}
+
 // newHostileEnv starts a runtime with every hostile plugin and echo, where
 // allowed.test and other.test are local servers, private.test resolves to a
 // private address, and only 127.0.0.1 is opened by the operator.
 func newHostileEnv(t *testing.T) *hostileEnv {
 	t.Helper()
 	env := &hostileEnv{allowed: newServer(t), other: newServer(t)}
+	env.rt = env.runtime(t, "")
+	return env
+}
+
+// runtime starts another runtime on engine against the same servers.
+func (e *hostileEnv) runtime(t *testing.T, engine wasm.Engine) *host.Runtime {
+	t.Helper()
 	replace := map[string]string{
-		"http://allowed.test": "http://allowed.test:" + env.allowed.port,
-		"http://other.test":   "http://other.test:" + env.other.port,
+		"http://allowed.test": "http://allowed.test:" + e.allowed.port,
+		"http://other.test":   "http://other.test:" + e.other.port,
 	}
-	names := []string{"spin", "memgrow", "recurse", "bigoutput", "readfile", "env", "extism_http",
-		"egress", "secret_undeclared", "secret_elsewhere", "secret_echo", "panic", "trap", "deadlock"}
 	plugins := []plugintest.Plugin{plugintest.FirstParty("echo")}
-	for _, n := range names {
+	for _, n := range hostileNames {
 		p := plugintest.Hostile(n)
 		p.Replace = replace
 		plugins = append(plugins, p)
 	}
 	rt := newRuntimeWith(t, func(c *host.Config) {
+		c.Engine = engine
 		c.EgressAllowCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 		c.Resolver = mapResolver{
 			"allowed.test": netip.MustParseAddr("127.0.0.1"),
@@ -98,20 +109,17 @@ func newHostileEnv(t *testing.T) *hostileEnv {
 			"private.test": netip.MustParseAddr("10.0.0.1"),
 		}
 	}, plugins...)
-	env.rt = rt
-	for _, n := range names {
+	for _, n := range hostileNames {
 		if err := rt.Secrets().Put(context.Background(), "hostile_"+n, "token", secretValue); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return env
+	return rt
 }
 
 // run calls hostile plugin name with input.
 func (e *hostileEnv) run(name string, input any) (map[string]any, error) {
-	in, _ := json.Marshal(input)
-	p := host.Principal{ClientID: "attacker", Subject: "attacker", Scopes: []string{"hostile_" + name + ":run"}}
-	out, err := e.rt.Invoke(context.Background(), p, "hostile_"+name, "run", in)
+	out, err := invokeHostile(e.rt, name, input)
 	if err != nil {
 		return nil, err
 	}
@@ -120,6 +128,13 @@ func (e *hostileEnv) run(name string, input any) (map[string]any, error) {
 		return nil, fmt.Errorf("output %s: %w", out, err)
 	}
 	return m, nil
+}
+
+// invokeHostile calls hostile plugin name with input on rt, as the attacker.
+func invokeHostile(rt *host.Runtime, name string, input any) ([]byte, error) {
+	in, _ := json.Marshal(input)
+	p := host.Principal{ClientID: "attacker", Subject: "attacker", Scopes: []string{"hostile_" + name + ":run"}}
+	return rt.Invoke(context.Background(), p, "hostile_"+name, "run", in)
 }
 
 // stillServes fails the test unless the runtime answers a normal call.
@@ -131,17 +146,19 @@ func (e *hostileEnv) stillServes(t *testing.T) {
 	}
 }
 
-func TestHostilePluginsAreContained(t *testing.T) {
-	env := newHostileEnv(t)
-	allowedURL := func(path string) string { return "http://allowed.test:" + env.allowed.port + path }
+// hostileCase is one attack: a hostile plugin, its input, and what the
+// outcome must look like for the attack to have failed.
+type hostileCase struct {
+	name   string
+	plugin string
+	input  any
+	check  func(t *testing.T, out map[string]any, err error)
+}
 
-	tests := []struct {
-		name   string
-		plugin string
-		input  any
-		// check inspects the outcome; the attack must have failed.
-		check func(t *testing.T, out map[string]any, err error)
-	}{
+// hostileCases are the attacks of the hostile suite against env's servers.
+func hostileCases(env *hostileEnv) []hostileCase {
+	allowedURL := func(path string) string { return "http://allowed.test:" + env.allowed.port + path }
+	return []hostileCase{
 		{"spin loop is stopped at its timeout", "spin", map[string]any{}, wantErr(host.ErrTimeout)},
 		{"unbounded memory growth hits the cap", "memgrow", map[string]any{}, wantErr(host.ErrPluginCrashed)},
 		// The guest's stack grows until memory runs out; on a loaded machine
@@ -192,6 +209,11 @@ func TestHostilePluginsAreContained(t *testing.T) {
 			}
 		}},
 	}
+}
+
+func TestHostilePluginsAreContained(t *testing.T) {
+	env := newHostileEnv(t)
+	tests := hostileCases(env)
 	t.Setenv("SAA_TEST_CANARY", "canary")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -348,5 +370,45 @@ func TestConcurrencyCapQueuesAndGivesUp(t *testing.T) {
 	}
 	if err := <-first; !errors.Is(err, host.ErrTimeout) {
 		t.Fatalf("first call: %v, want ErrTimeout", err)
+	}
+}
+
+// TestHostileBulkIOIsContained: a guest that lies in its bulk I/O mailbox
+// (host/wasm/bulk.go) fails that call, or for a lie about the next call's
+// input buffer the next call, and never the host.
+func TestHostileBulkIOIsContained(t *testing.T) {
+	env := newHostileEnv(t)
+	if out, err := env.run("bulkio", map[string]any{"mode": "ok"}); err != nil || out["ok"] != true {
+		t.Fatalf("a well-formed mailbox: %v, %v", out, err)
+	}
+	tests := []struct {
+		name, mode string
+		next       bool // the lie is about the next call
+		want       error
+	}{
+		{"output past the end of memory", "out_of_range", false, host.ErrPluginCrashed},
+		{"output at 0xFFFFFFFF", "ptr_ffffffff", false, host.ErrPluginCrashed},
+		{"output 0xFFFFFFFF bytes long", "len_ffffffff", false, host.ErrOutputTooLarge},
+		{"output over the limit", "over_limit", false, host.ErrOutputTooLarge},
+		{"output overlapping the mailbox", "overlap", false, host.ErrPluginCrashed},
+		{"input buffer past the end of memory", "input_out_of_range", true, host.ErrPluginCrashed},
+		{"input buffer overlapping the mailbox", "input_overlap", true, host.ErrPluginCrashed},
+		{"mailbox at 0xFFFFFFFF", "mailbox_ffffffff", true, host.ErrPluginCrashed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := env.run("bulkio", map[string]any{"mode": tt.mode})
+			if tt.next {
+				if err != nil {
+					t.Fatalf("the call that plants the lie: %v", err)
+				}
+				out, err = env.run("bulkio", map[string]any{"mode": "ok"})
+			}
+			wantErr(tt.want)(t, out, err)
+			env.stillServes(t)
+			if out, err := env.run("bulkio", map[string]any{"mode": "ok"}); err != nil || out["ok"] != true {
+				t.Fatalf("the attacker's next call: %v, %v", out, err)
+			}
+		})
 	}
 }

@@ -168,6 +168,7 @@ func (rt *Runtime) compile(ctx context.Context, m *manifests.Manifest, code []by
 		Config: rt.cfg.PluginConfig[m.Name],
 		Cache:  rt.cache,
 		Pool:   rt.cfg.Pool,
+		Engine: rt.cfg.Engine,
 	})
 	if err != nil {
 		return nil, err

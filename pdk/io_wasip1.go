@@ -4,20 +4,44 @@ package pdk
 
 // Input returns a copy of the current call's input.
 func Input() []byte {
+	if b, ok := bulkInput(); ok {
+		return append(make([]byte, 0, len(b)), b...)
+	}
 	buf := make([]byte, extismInputLength())
 	copyIn(buf, 0, extismInputLoadU64, extismInputLoadU8)
 	return buf
 }
 
+// input is Input without the copy when the host put the input in the bulk
+// buffer: valid only until the action returns, for decoders that copy what
+// they keep (encoding/json does).
+func input() []byte {
+	if b, ok := bulkInput(); ok {
+		return b
+	}
+	return Input()
+}
+
 // InputJSON decodes the current call's input into v. An empty input decodes
 // as JSON null, leaving v unchanged.
 func InputJSON(v any) error {
-	return decodeJSON(Input(), v)
+	return decodeJSON(input(), v)
 }
 
-// Output sets the current call's output. The host takes the block: a later
-// Output replaces it.
+// Output sets the current call's output to a copy of b: a later Output
+// replaces it.
 func Output(b []byte) {
+	if box.host == 1 {
+		b = append(make([]byte, 0, len(b)), b...)
+	}
+	setOutput(b)
+}
+
+// setOutput is Output without the copy: b must not change afterwards.
+func setOutput(b []byte) {
+	if bulkOutput(b) {
+		return
+	}
 	m := allocBytes(b)
 	extismOutputSet(m.offset, m.length)
 }
@@ -29,7 +53,7 @@ func OutputJSON(v any) error {
 	if err != nil {
 		return err
 	}
-	Output(b)
+	setOutput(b) // a fresh buffer nobody else holds
 	return nil
 }
 

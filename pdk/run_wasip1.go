@@ -10,11 +10,11 @@ package pdk
 //	//go:wasmexport echo
 //	func echo() int32 { return pdk.Run(func(in Msg) (Msg, error) { return in, nil }) }
 func Run[In, Out any](fn func(In) (Out, error)) int32 {
-	out, err := handle(Input(), fn)
+	out, err := handle(input(), fn)
 	if err != nil {
 		SetError(err)
 		return 1
 	}
-	Output(out)
+	setOutput(out) // a fresh buffer nobody else holds
 	return 0
 }

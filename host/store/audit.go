@@ -104,14 +104,19 @@ func auditHead(entries, meta *bolt.Bucket) (audit.Head, error) {
 }
 
 func putAuditEntry(entries, meta *bolt.Bucket, e audit.Entry) error {
+	if err := putAuditData(entries, e); err != nil {
+		return err
+	}
+	return meta.Put([]byte(keyAuditHead), encodeHead(audit.Head{Seq: e.Seq, Hash: e.Hash}))
+}
+
+// putAuditData stores e under its sequence number, leaving the head alone.
+func putAuditData(entries *bolt.Bucket, e audit.Entry) error {
 	data, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("encode: %w", err)
 	}
-	if err := entries.Put(encodeSeq(e.Seq), data); err != nil {
-		return err
-	}
-	return meta.Put([]byte(keyAuditHead), encodeHead(audit.Head{Seq: e.Seq, Hash: e.Hash}))
+	return entries.Put(encodeSeq(e.Seq), data)
 }
 
 // List implements audit.Store.

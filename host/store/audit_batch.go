@@ -33,12 +33,13 @@ func (s *AuditStore) AppendBatch(ctx context.Context, es []audit.Entry) ([]audit
 		for i, e := range es {
 			e.Seq, e.PrevHash = head.Seq+1, head.Hash
 			e.Hash = e.ComputeHash()
-			if err := putAuditEntry(entries, meta, e); err != nil {
+			if err := putAuditData(entries, e); err != nil {
 				return err
 			}
 			out[i], head = e, audit.Head{Seq: e.Seq, Hash: e.Hash}
 		}
-		return nil
+		// The head moves once per batch: the transaction commits all or none.
+		return meta.Put([]byte(keyAuditHead), encodeHead(head))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("append audit entries: %w", err)

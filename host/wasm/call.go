@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	extism "github.com/extism/go-sdk"
-	"github.com/tetratelabs/wazero/sys"
 )
 
 // ErrTimeout means the call ran past its module's timeout and was stopped.
@@ -43,33 +41,36 @@ func (m *Module) Call(ctx context.Context, key, export string, input []byte, log
 	if err != nil {
 		return nil, fmt.Errorf("plugin/%s: %w", m.name, err)
 	}
-	if !inst.FunctionExists(export) {
+	if !inst.exists(export) {
 		m.pool.release(key, inst)
 		return nil, fmt.Errorf("plugin/%s: %w: %s", m.name, ErrNoExport, export)
 	}
 	if log == nil {
 		log = func(extism.LogLevel, string) {}
 	}
-	inst.SetLogger(log)
 
 	callCtx, cancel := shallowContext(ctx, m.limits.Timeout)
 	defer cancel()
-	rc, out, err := inst.CallWithContext(callCtx, export, input)
-	if err = m.classify(callCtx, rc, err); err != nil {
+	res := inst.call(callCtx, export, input, log, m.limits.MaxOutput)
+	if err = m.classify(callCtx, res); err != nil {
 		m.pool.discard(inst)
 		return nil, err
 	}
-	m.pool.release(key, inst)
-	if m.limits.MaxOutput > 0 && int64(len(out)) > m.limits.MaxOutput {
-		return nil, fmt.Errorf("plugin/%s: %w: %d bytes, limit %d", m.name, ErrOutputTooLarge, len(out), m.limits.MaxOutput)
+	if inst.closed() {
+		m.pool.discard(inst)
+	} else {
+		m.pool.release(key, inst)
 	}
-	return out, nil
+	if m.limits.MaxOutput > 0 && res.outLen > m.limits.MaxOutput {
+		return nil, fmt.Errorf("plugin/%s: %w: %d bytes, limit %d", m.name, ErrOutputTooLarge, res.outLen, m.limits.MaxOutput)
+	}
+	return res.out, nil
 }
 
 // shallowContext returns a context for one guest call that carries only
-// what the call needs (the deadline, the parent's cancellation, the Egress
-// and the Warehouse) rather than the caller's whole chain: the SDK looks values up in it
-// on every host call, and a 1 MiB input takes 131,072 of them.
+// what the call needs (the deadline, the parent's cancellation, the Egress,
+// the Warehouse and the Client) rather than the caller's whole chain: the
+// engine looks values up in it on every host call.
 func shallowContext(parent context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithTimeoutCause(context.Background(), timeout, context.DeadlineExceeded)
 	if e, ok := parent.Value(egressKey{}).(Egress); ok {
@@ -86,29 +87,18 @@ func shallowContext(parent context.Context, timeout time.Duration) (context.Cont
 }
 
 // classify turns the engine's result into one of this package's errors.
-func (m *Module) classify(callCtx context.Context, rc uint32, err error) error {
+func (m *Module) classify(callCtx context.Context, res callResult) error {
 	switch {
 	case errors.Is(callCtx.Err(), context.DeadlineExceeded):
 		return fmt.Errorf("plugin/%s: %w after %s", m.name, ErrTimeout, m.limits.Timeout)
 	case callCtx.Err() != nil:
 		return fmt.Errorf("plugin/%s: call canceled: %w", m.name, callCtx.Err())
-	case err != nil && rc == 1 && isGuestError(err):
-		return fmt.Errorf("plugin/%s: %w: %s", m.name, ErrFailed, err.Error())
-	case err != nil:
-		return fmt.Errorf("plugin/%s: %w: %v", m.name, ErrCrashed, err)
-	case rc != 0:
-		return fmt.Errorf("plugin/%s: %w: exit code %d", m.name, ErrFailed, rc)
+	case res.trap != nil:
+		return fmt.Errorf("plugin/%s: %w: %v", m.name, ErrCrashed, res.trap)
+	case res.guestErr != "":
+		return fmt.Errorf("plugin/%s: %w: %s", m.name, ErrFailed, res.guestErr)
+	case res.rc != 0:
+		return fmt.Errorf("plugin/%s: %w: exit code %d", m.name, ErrFailed, res.rc)
 	}
 	return nil
-}
-
-// isGuestError reports whether err is the message a guest set with
-// error_set, as opposed to a trap or exit raised by the engine.
-func isGuestError(err error) bool {
-	var exit *sys.ExitError
-	if errors.As(err, &exit) {
-		return false
-	}
-	msg := err.Error()
-	return !strings.HasPrefix(msg, "wasm error:") && !strings.HasPrefix(msg, "failed to get output")
 }

@@ -3,9 +3,6 @@ package wasm
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-
-	extism "github.com/extism/go-sdk"
 
 	"github.com/secure-agent/saa/pdk/wire"
 )
@@ -30,19 +27,9 @@ func ClientFrom(ctx context.Context) (Client, bool) {
 	return c, ok && c != nil
 }
 
-// clientHostFunction is saa_client: JSON request in, JSON response out.
-func clientHostFunction() extism.HostFunction {
-	f := extism.NewHostFunctionWithStack(wire.ClientFunc,
-		func(ctx context.Context, p *extism.CurrentPlugin, stack []uint64) {
-			stack[0] = writeJSON(p, handleClient(ctx, p, stack[0]))
-		},
-		[]extism.ValueType{extism.ValueTypeI64}, []extism.ValueType{extism.ValueTypeI64})
-	f.SetNamespace(wire.Namespace)
-	return f
-}
-
-func handleClient(ctx context.Context, p *extism.CurrentPlugin, offset uint64) wire.ClientResponse {
-	raw, err := p.ReadBytes(offset)
+// handleClient answers saa_client through the Client set on the call.
+func handleClient(ctx context.Context, mem blocks, offset uint64) wire.ClientResponse {
+	raw, err := mem.read(offset)
 	if err != nil {
 		return wire.ClientResponse{Error: "read request: " + err.Error()}
 	}
@@ -58,17 +45,4 @@ func handleClient(ctx context.Context, p *extism.CurrentPlugin, offset uint64) w
 		return wire.ClientResponse{Error: "no client: this call did not come from a client that takes " + req.Op + " requests"}
 	}
 	return c(ctx, req)
-}
-
-func writeJSON(p *extism.CurrentPlugin, v any) uint64 {
-	b, err := json.Marshal(v)
-	if err != nil {
-		b = []byte(`{"error":"encode response"}`)
-	}
-	off, err := p.WriteBytes(b)
-	if err != nil {
-		// The guest is out of memory; a panic here becomes the call's error.
-		panic(fmt.Sprintf("write client response: %v", err))
-	}
-	return off
 }

@@ -2,10 +2,7 @@ package wasm
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	extism "github.com/extism/go-sdk"
@@ -34,6 +31,15 @@ type Options struct {
 	// Cache, when set, keeps compiled machine code across restarts.
 	Cache wazero.CompilationCache
 	Pool  PoolOptions
+	// Engine picks the ABI implementation; empty means EngineSAA.
+	Engine Engine
+	// LogLevel is the least severe guest log line passed to the call's
+	// Logger (EngineSAA only). Zero means none, as go-sdk does unless its
+	// process-wide level is set: guests skip logging entirely.
+	LogLevel extism.LogLevel
+	// standardABI turns bulk I/O off, so tests exercise the standard ABI
+	// on SAA's kernel too.
+	standardABI bool
 }
 
 // Egress sends one HTTP request on behalf of the guest. It is set per call
@@ -51,7 +57,7 @@ func WithEgress(ctx context.Context, e Egress) context.Context {
 type Module struct {
 	name     string
 	limits   Limits
-	compiled *extism.CompiledPlugin
+	compiled compiled
 	pool     *pool
 }
 
@@ -60,72 +66,19 @@ func Compile(ctx context.Context, wasm []byte, opts Options) (*Module, error) {
 	if opts.Limits.Timeout <= 0 {
 		return nil, errors.New("compile: a timeout is required")
 	}
-	pages := uint32(opts.Limits.MemoryBytes / pageSize)
-	rc := wazero.NewRuntimeConfig().
-		WithCloseOnContextDone(true).
-		WithMemoryLimitPages(pages)
-	if opts.Cache != nil {
-		rc = rc.WithCompilationCache(opts.Cache)
-	}
-	manifest := extism.Manifest{
-		Wasm:    []extism.Wasm{extism.WasmData{Data: wasm}},
-		Memory:  &extism.ManifestMemory{MaxPages: pages},
-		Timeout: uint64(opts.Limits.Timeout.Milliseconds()),
-		// AllowedHosts stays empty: Extism's own http_request then refuses
-		// every request (see NOTES on why it cannot be trusted).
-	}
-	cp, err := extism.NewCompiledPlugin(ctx, manifest, extism.PluginConfig{
-		RuntimeConfig: rc,
-		EnableWasi:    true,
-	}, []extism.HostFunction{httpHostFunction(), warehouseHostFunction(), clientHostFunction()})
+	c, err := compileWith(ctx, opts.Engine, wasm, opts)
 	if err != nil {
-		return nil, fmt.Errorf("compile plugin %s: %w", opts.Name, err)
+		return nil, err
 	}
-	m := &Module{name: opts.Name, limits: opts.Limits, compiled: cp}
-	m.pool = newPool(m.instantiate(opts.Config), opts.Pool)
+	m := &Module{name: opts.Name, limits: opts.Limits, compiled: c}
+	m.pool = newPool(c.instantiate, opts.Pool)
 	return m, nil
-}
-
-// instantiate returns the constructor of fresh, sandboxed instances.
-func (m *Module) instantiate(config map[string]string) func(context.Context) (*extism.Plugin, error) {
-	return func(ctx context.Context) (*extism.Plugin, error) {
-		mc := wazero.NewModuleConfig().
-			WithSysWalltime().
-			WithSysNanotime().
-			WithSysNanosleep().
-			WithRandSource(rand.Reader)
-		p, err := m.compiled.Instance(ctx, extism.PluginInstanceConfig{ModuleConfig: mc})
-		if err != nil {
-			return nil, fmt.Errorf("instantiate plugin %s: %w", m.name, err)
-		}
-		p.Config = copyMap(config)
-		p.SetLogger(func(extism.LogLevel, string) {}) // replaced per call
-		if err := warm(ctx, p); err != nil {
-			p.Close(ctx)
-			return nil, fmt.Errorf("initialize plugin %s: %w", m.name, err)
-		}
-		return p, nil
-	}
-}
-
-// readyExport is the no-op export of SAA's PDK (pdk/ready_wasip1.go).
-const readyExport = "saa_ready"
-
-// warm runs the guest's start-up (the Go runtime's _initialize, through the
-// SDK's first-call hook) by calling the no-op export, when the module has one.
-// Without it, start-up happens on the instance's first real call.
-func warm(ctx context.Context, p *extism.Plugin) error {
-	if !p.FunctionExists(readyExport) {
-		return nil
-	}
-	_, _, err := p.CallWithContext(ctx, readyExport, nil)
-	return err
 }
 
 // Close releases the module, its instances and its wazero runtime.
 func (m *Module) Close(ctx context.Context) error {
 	m.pool.close(ctx)
-	return m.compiled.Close(ctx)
+	return m.compiled.close(ctx)
 }
 
 // Stats reports the pool's state, for metrics.
@@ -137,44 +90,4 @@ func copyMap(in map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
-}
-
-// httpHostFunction is saa_http_request: JSON request in, JSON response out.
-func httpHostFunction() extism.HostFunction {
-	f := extism.NewHostFunctionWithStack(wire.HTTPRequestFunc,
-		func(ctx context.Context, p *extism.CurrentPlugin, stack []uint64) {
-			stack[0] = writeResponse(p, handleHTTP(ctx, p, stack[0]))
-		},
-		[]extism.ValueType{extism.ValueTypeI64}, []extism.ValueType{extism.ValueTypeI64})
-	f.SetNamespace(wire.Namespace)
-	return f
-}
-
-func handleHTTP(ctx context.Context, p *extism.CurrentPlugin, offset uint64) wire.HTTPResponse {
-	raw, err := p.ReadBytes(offset)
-	if err != nil {
-		return wire.HTTPResponse{Error: "read request: " + err.Error()}
-	}
-	var req wire.HTTPRequest
-	if err := json.Unmarshal(raw, &req); err != nil {
-		return wire.HTTPResponse{Error: "decode request: " + err.Error()}
-	}
-	egress, _ := ctx.Value(egressKey{}).(Egress)
-	if egress == nil {
-		return wire.HTTPResponse{Error: "egress denied: no outbound access for this call"}
-	}
-	return egress(ctx, req)
-}
-
-func writeResponse(p *extism.CurrentPlugin, resp wire.HTTPResponse) uint64 {
-	b, err := json.Marshal(resp)
-	if err != nil {
-		b = []byte(`{"error":"encode response"}`)
-	}
-	off, err := p.WriteBytes(b)
-	if err != nil {
-		// The guest is out of memory; a panic here becomes the call's error.
-		panic(fmt.Sprintf("write http response: %v", err))
-	}
-	return off
 }

@@ -3,8 +3,6 @@ package wasm
 import (
 	"context"
 	"sync"
-
-	extism "github.com/extism/go-sdk"
 )
 
 // PoolOptions size a module's instance pool.
@@ -40,19 +38,19 @@ type PoolStats struct {
 
 type idleInstance struct {
 	key string
-	p   *extism.Plugin
+	p   instance
 }
 
 // pool hands out instances so that an instance used by one caller key is
 // only ever reused by the same key. Fresh instances are made in the
 // background; idle ones are evicted oldest first.
 type pool struct {
-	create func(context.Context) (*extism.Plugin, error)
+	create func(context.Context) (instance, error)
 	opts   PoolOptions
 	slots  chan struct{}
 
 	mu        sync.Mutex
-	fresh     []*extism.Plugin
+	fresh     []instance
 	idle      []idleInstance // oldest first
 	inUse     int
 	refilling bool
@@ -60,7 +58,7 @@ type pool struct {
 	refills   sync.WaitGroup // the background refill, which close waits for
 }
 
-func newPool(create func(context.Context) (*extism.Plugin, error), opts PoolOptions) *pool {
+func newPool(create func(context.Context) (instance, error), opts PoolOptions) *pool {
 	opts = opts.withDefaults()
 	p := &pool{create: create, opts: opts, slots: make(chan struct{}, opts.MaxConcurrency)}
 	p.refill()
@@ -68,7 +66,7 @@ func newPool(create func(context.Context) (*extism.Plugin, error), opts PoolOpti
 }
 
 // acquire waits for a concurrency slot, then returns an instance for key.
-func (p *pool) acquire(ctx context.Context, key string) (*extism.Plugin, error) {
+func (p *pool) acquire(ctx context.Context, key string) (instance, error) {
 	select {
 	case p.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -82,7 +80,7 @@ func (p *pool) acquire(ctx context.Context, key string) (*extism.Plugin, error) 
 	return inst, nil
 }
 
-func (p *pool) take(ctx context.Context, key string) (*extism.Plugin, error) {
+func (p *pool) take(ctx context.Context, key string) (instance, error) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -97,7 +95,7 @@ func (p *pool) take(ctx context.Context, key string) (*extism.Plugin, error) {
 			return inst, nil
 		}
 	}
-	var inst *extism.Plugin
+	var inst instance
 	if n := len(p.fresh); n > 0 {
 		inst, p.fresh = p.fresh[n-1], p.fresh[:n-1]
 	}
@@ -116,10 +114,10 @@ func (p *pool) take(ctx context.Context, key string) (*extism.Plugin, error) {
 }
 
 // release returns inst after a successful call, to be reused by key only.
-func (p *pool) release(key string, inst *extism.Plugin) {
+func (p *pool) release(key string, inst instance) {
 	p.mu.Lock()
 	p.inUse--
-	var evict *extism.Plugin
+	var evict instance
 	if p.closed {
 		evict = inst
 	} else {
@@ -132,18 +130,18 @@ func (p *pool) release(key string, inst *extism.Plugin) {
 	p.mu.Unlock()
 	<-p.slots
 	if evict != nil {
-		evict.Close(context.Background())
+		evict.close(context.Background())
 	}
 }
 
 // discard closes inst after a failed call: it may hold a trapped or
 // half-updated guest, so it is never reused.
-func (p *pool) discard(inst *extism.Plugin) {
+func (p *pool) discard(inst instance) {
 	p.mu.Lock()
 	p.inUse--
 	p.mu.Unlock()
 	<-p.slots
-	inst.Close(context.Background())
+	inst.close(context.Background())
 }
 
 // refill tops up fresh instances in the background, one goroutine at a time.
@@ -165,7 +163,7 @@ func (p *pool) refill() {
 				p.refilling = false
 				p.mu.Unlock()
 				if inst != nil {
-					inst.Close(context.Background())
+					inst.close(context.Background())
 				}
 				return
 			}
@@ -201,6 +199,6 @@ func (p *pool) close(ctx context.Context) {
 	p.fresh, p.idle = nil, nil
 	p.mu.Unlock()
 	for _, inst := range all {
-		inst.Close(ctx)
+		inst.close(ctx)
 	}
 }
