@@ -87,6 +87,7 @@ func TestSubmitRefusals(t *testing.T) {
 		{"same version again", e.reg, e.pack(e.manifest, nil), registry.ErrConflict, "version 1.0.0 exists"},
 		{"shadows a local plugin", e.reg, e.pack(e.variant("1.0.0", "name: echo", "name: github"), nil), registry.ErrConflict, "local plugin"},
 		{"reserved name", e.reg, e.pack(e.variant("1.0.0", "name: echo", "name: plugins"), nil), registry.ErrConflict, "reserved"},
+		{"the LLM key namespace", e.reg, e.pack(e.variant("1.0.0", "name: echo", "name: llm"), nil), registry.ErrConflict, "reserved"},
 		{"another publisher's name", e.reg, e.pack(e.variant("1.1.0", "publisher: saa", "publisher: mallory"), nil), registry.ErrConflict, `belongs to publisher "saa"`},
 		{"publisher look-alike", e.reg, e.pack(e.variant("1.1.0", "publisher: saa", "publisher: \"SAA \""), nil), registry.ErrInvalidBundle, "publisher"},
 		{"bad bundle", e.reg, []byte("not a bundle"), registry.ErrInvalidBundle, "not a gzip"},

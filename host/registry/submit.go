@@ -12,8 +12,11 @@ import (
 )
 
 // reservedNames may not be published: "plugins" would namespace a scope
-// "plugins:publish", the scope that lets a client publish.
-var reservedNames = []string{"plugins"}
+// "plugins:publish", the scope that lets a client publish; "agents" and
+// "runs" the scopes that run agents and approve their calls; "llm" is the
+// secret namespace of LLM provider keys, which a plugin of that name could
+// otherwise bind to its own hosts.
+var reservedNames = []string{"plugins", "agents", "runs", "llm"}
 
 // publisherName is what a published bundle's publisher must look like: it
 // keys trusted signing keys, so it admits no look-alikes.
