@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 
 	"github.com/secure-agent/saa/host"
@@ -94,19 +92,6 @@ func openAITools(actions []CatalogAction) []OpenAITool {
 	return out
 }
 
-// maxFunctionName is OpenAI's limit on a function name
-// (^[a-zA-Z0-9_-]{1,64}$).
-const maxFunctionName = 64
-
-// functionName is "<plugin>-<action>": plugin and action names never contain
-// a hyphen, so the name is unambiguous. A name over the limit keeps its
-// first characters and ends with a digest of the whole, so it stays unique.
-func functionName(plugin, action string) string {
-	name := plugin + "-" + action
-	if len(name) <= maxFunctionName {
-		return name
-	}
-	sum := sha256.Sum256([]byte(name))
-	suffix := "-" + hex.EncodeToString(sum[:4])
-	return name[:maxFunctionName-len(suffix)] + suffix
-}
+// functionName is the tool name of plugin.action (manifests.ToolName), the
+// same one agents offer to their models.
+func functionName(plugin, action string) string { return manifests.ToolName(plugin, action) }
