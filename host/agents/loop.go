@@ -282,7 +282,7 @@ func (ru *run) gate(ctx context.Context, d *Definition, p host.Principal, a host
 	pend := Pending{
 		CallID: call.ID, Agent: d.Name, Tool: call.Name, Description: a.Description, Arguments: args,
 		Plugin: a.Plugin, Action: a.Name, Effect: a.Effect, Scopes: a.Scopes, Hash: hash,
-		ExpiresAt: time.Now().Add(ru.ttl()).UTC().Truncate(time.Second),
+		ExpiresAt: time.Now().Add(ru.ttl()).UTC(),
 	}
 	dec, err := ru.await(ctx, pend)
 	if err != nil {
