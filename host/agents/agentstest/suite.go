@@ -68,7 +68,9 @@ func Model(t testing.TB, fake *llmtest.Server) func(string) (llm.ChatModel, erro
 }
 
 // call is a scripted tool call.
-func call(id, name, args string) llm.ToolCall { return llm.ToolCall{ID: id, Name: name, Arguments: args} }
+func call(id, name, args string) llm.ToolCall {
+	return llm.ToolCall{ID: id, Name: name, Arguments: args}
+}
 
 func calls(c ...llm.ToolCall) llmtest.Turn { return llmtest.Turn{ToolCalls: c} }
 
@@ -324,7 +326,9 @@ func testBinding(t *testing.T, env Env) {
 }
 
 func testContinuous(t *testing.T, env Env) {
-	script := func() []llmtest.Turn { return []llmtest.Turn{calls(call("c1", "github-create_issue", issue)), answer("x")} }
+	script := func() []llmtest.Turn {
+		return []llmtest.Turn{calls(call("c1", "github-create_issue", issue)), answer("x")}
+	}
 	t.Run("with agents:continuous", func(t *testing.T) {
 		before := len(env.GitHub.Created())
 		s := env.setup(t, script(), "agents:relay", "github:issues.write", "agents:continuous")
