@@ -52,3 +52,14 @@ func ValidateAgent(data []byte) ([]byte, error) {
 	}
 	return js, nil
 }
+
+// CompileSchema compiles a JSON Schema received from elsewhere (such as a
+// remote SAA's catalog) under the same rules as manifests' own: draft
+// 2020-12, formats asserted, no reference leaves the document.
+func CompileSchema(raw []byte) (*jsonschema.Schema, error) {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("decode schema: %w", err)
+	}
+	return compileDoc("https://remote.saa.invalid/schema.json", doc)
+}
