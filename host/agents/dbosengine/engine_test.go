@@ -53,9 +53,9 @@ func TestEngine(t *testing.T) {
 func (w *world) engine(t *testing.T) *dbosengine.Engine {
 	t.Helper()
 	e, err := dbosengine.New(context.Background(), dbosengine.Config{
-		DataDir: w.dir,
-		Runner:  &agents.Runner{Agents: agentstest.Agents(t), Models: agentstest.Model(t, w.fake), Invoker: w.rt},
-		Sender:  httpapi.NewCallbackSender(egress.New(egress.Config{AllowCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})),
+		DataDir:    w.dir,
+		Runner:     &agents.Runner{Agents: agentstest.Agents(t), Models: agentstest.Model(t, w.fake), Invoker: w.rt},
+		Sender:     httpapi.NewCallbackSender(egress.New(egress.Config{AllowCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})),
 		WebhookKey: webhookKey,
 		Retry:      runs.RetryPolicy{MaxAttempts: 3, Base: 10 * time.Millisecond, Max: 20 * time.Millisecond},
 		Logger:     slog.New(slog.DiscardHandler),
