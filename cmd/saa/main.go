@@ -26,6 +26,8 @@ commands:
   token --client-id ID --client-secret S --scopes a,b
                                  get an access token from a running server
   audit verify                   check the audit log's hash chain
+  agent run <name> --input TEXT|@file [--server URL]
+                                 run an agent; its tools run in-process or on a remote SAA
 `
 
 func main() {
@@ -48,6 +50,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"client": runClient,
 		"token":  runToken,
 		"audit":  runAudit,
+		"agent":  runAgentCmd,
 		// healthcheck is for a container's HEALTHCHECK: GET /readyz.
 		"healthcheck": runHealthcheck,
 	}

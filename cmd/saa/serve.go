@@ -132,6 +132,11 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		defer cancel()
 		err = errors.Join(err, mgr.Shutdown(drain))
 	}()
+	agentRuns, stopAgents, err := startAgents(ctx, cfg, rt, metrics, log)
+	if err != nil {
+		return err
+	}
+	defer stopAgents()
 	ui, err := adminui.New(adminui.Config{
 		Clients: authSrv.Clients(), Users: authSrv.Users(), Runtime: rt,
 		Registry: reg, Secrets: secs, PublicURL: cfg.auth.PublicURL, Logger: log.With("component", "admin-ui"),
@@ -141,7 +146,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	}
 	srv, err := httpapi.New(httpapi.Config{
 		AdminUI: ui.Handler(),
-		Runtime: rt, Auth: authSrv, Admin: admin, Runs: mgr, Idempotency: idem,
+		Runtime: rt, Auth: authSrv, Admin: admin, Runs: mgr, Idempotency: idem, Agents: agentRuns,
 		Metrics: metrics, Logger: log.With("component", "http"), PublicURL: cfg.auth.PublicURL,
 		LimitStore: httpapi.StoredLimits{Docs: rt.DB().ClientLimits()},
 	})

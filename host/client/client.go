@@ -232,3 +232,16 @@ func scrub(err error) error {
 	}
 	return err
 }
+
+// Catalog lists every action the token may call.
+func (c *Client) Catalog(ctx context.Context) ([]host.ActionInfo, error) {
+	cat, err := c.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]host.ActionInfo, len(cat))
+	for i, e := range cat {
+		out[i] = e.info
+	}
+	return out, nil
+}

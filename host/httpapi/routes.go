@@ -49,6 +49,7 @@ func (s *Server) routes() http.Handler {
 		r.Get("/actions", s.listActions)
 		r.Post("/actions/{plugin}/{action}", s.invoke)
 		r.Get("/runs/{id}", s.getRun)
+		s.agentRoutes(r)
 	})
 	return r
 }
