@@ -73,6 +73,7 @@ var _ agents.Engine = (*Engine)(nil)
 type liveRun struct {
 	view   agents.RunView
 	cancel context.CancelFunc
+	done   bool // finished; kept for readers until finishedTTL
 }
 
 // input is the workflow's input, stored by DBOS.
@@ -172,7 +173,6 @@ func (e *Engine) Start(ctx context.Context, s agents.StartRequest) (agents.RunVi
 // workflow is one run. Everything it does that must not repeat is a step.
 func (e *Engine) workflow(dctx dbos.Context, in input) (agents.RunView, error) {
 	e.track(in)
-	defer e.untrack(in.ID)
 	cctx, cancel := dbos.WithCancel(dctx)
 	defer cancel()
 	e.setCancel(in.ID, cancel)
@@ -183,10 +183,12 @@ func (e *Engine) workflow(dctx dbos.Context, in input) (agents.RunView, error) {
 	if dctx.Err() != nil {
 		// The engine is shutting down: the workflow stays pending and is
 		// recovered by the next process; nothing is reported yet.
+		e.untrack(in.ID)
 		return agents.RunView{}, dctx.Err()
 	}
 	view := e.viewOf(in)
 	view.Apply(res)
+	e.finish(view)
 	if in.CallbackURL != "" {
 		e.callback(dbos.WithoutCancel(dctx), in, view)
 	}
@@ -212,6 +214,21 @@ func (e *Engine) track(in input) agents.RunView {
 	}
 	e.live[in.ID] = &liveRun{view: v}
 	return v
+}
+
+// finishedTTL is how long a finished run is served from memory; DBOS has
+// recorded it well before, and serves it after.
+const finishedTTL = 5 * time.Minute
+
+// finish keeps the final view in memory for a while, so that a reader
+// never falls between the run's end and DBOS recording its result.
+func (e *Engine) finish(v agents.RunView) {
+	e.mu.Lock()
+	if l, ok := e.live[v.ID]; ok {
+		l.view, l.done = v, true
+	}
+	e.mu.Unlock()
+	time.AfterFunc(finishedTTL, func() { e.untrack(v.ID) })
 }
 
 func (e *Engine) untrack(id string) {
@@ -243,7 +260,7 @@ func (e *Engine) observe(id string, ev agents.Event) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	l, ok := e.live[id]
-	if !ok {
+	if !ok || l.done {
 		return
 	}
 	v := &l.view
@@ -339,6 +356,11 @@ func (e *Engine) Decide(ctx context.Context, id, callID string, approve bool, re
 func (e *Engine) Cancel(ctx context.Context, id string) error {
 	e.mu.Lock()
 	l, ok := e.live[id]
+	var done bool
+	var cancel context.CancelFunc
+	if ok {
+		done, cancel = l.done, l.cancel
+	}
 	e.mu.Unlock()
 	if !ok {
 		if _, err := e.Get(ctx, id); err != nil {
@@ -346,8 +368,11 @@ func (e *Engine) Cancel(ctx context.Context, id string) error {
 		}
 		return agents.ErrFinished
 	}
-	if l.cancel != nil {
-		l.cancel()
+	if done {
+		return agents.ErrFinished
+	}
+	if cancel != nil {
+		cancel()
 	}
 	return nil
 }
@@ -358,6 +383,9 @@ func (e *Engine) List(ctx context.Context) ([]agents.RunView, error) {
 	defer e.mu.Unlock()
 	out := make([]agents.RunView, 0, len(e.live))
 	for _, l := range e.live {
+		if l.done {
+			continue
+		}
 		v := l.view
 		v.PendingApprovals = slices.Clone(v.PendingApprovals)
 		out = append(out, v)
