@@ -126,7 +126,7 @@ func startAgents(ctx context.Context, cfg serveConfig, rt *host.Runtime, metrics
 	guard := egress.New(egress.Config{AllowCIDRs: cfg.host.EgressAllowCIDRs, OnRequest: metrics.ObserveEgress})
 	eng, err := dbosengine.New(ctx, dbosengine.Config{
 		DataDir:    cfg.host.DataDir,
-		Runner:     &agents.Runner{Agents: set, Models: models, Invoker: rt, Logger: log},
+		Runner:     &agents.Runner{Agents: set, Models: models, Invoker: rt, Audit: rt.Audit(), Logger: log},
 		Sender:     httpapi.NewCallbackSender(guard),
 		WebhookKey: key,
 		Logger:     log,

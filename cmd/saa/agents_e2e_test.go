@@ -254,6 +254,12 @@ func TestE2EAgents(t *testing.T) {
 		if api.count("Issue two") != 0 || !strings.Contains(v.Output, "a duplicate of #7") {
 			t.Fatalf("output %q, issues %d", v.Output, api.count("Issue two"))
 		}
+		r := srv.request(http.MethodGet, "/admin/api/v1/audit?plugin=github", admin, nil)
+		for _, want := range []string{`"action":"agent.call.approve"`, `"action":"agent.call.reject"`, "a duplicate of #7"} {
+			if !strings.Contains(string(r.body), want) {
+				t.Errorf("the audit log lacks %s: %s", want, r.body)
+			}
+		}
 	})
 
 	t.Run("SIGKILL mid-call, then resume without calling twice", func(t *testing.T) {

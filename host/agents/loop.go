@@ -2,6 +2,8 @@ package agents
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/audit"
 	"github.com/secure-agent/saa/host/llm"
 )
 
@@ -268,11 +271,13 @@ func (ru *run) gate(ctx context.Context, d *Definition, p host.Principal, a host
 	if ru.req.Mode == ModeContinuous && p.HasScope(ScopeContinuous) {
 		step.Status = "auto_approved"
 		ru.record(step)
+		ru.audit(ctx, p, a, args, "auto_approve", p.ClientID, "continuous mode")
 		return "", true, nil
 	}
 	reject := func(status, why string) (string, bool, error) {
 		step.Status, step.Error = status, why
 		ru.record(step)
+		ru.audit(ctx, p, a, args, "reject", "", why)
 		return "error: " + why, false, nil
 	}
 	if ru.r.Approver == nil {
@@ -304,7 +309,33 @@ func (ru *run) gate(ctx context.Context, d *Definition, p host.Principal, a host
 	ru.nonces[dec.Nonce] = true
 	step.Status = "approved"
 	ru.record(step)
+	ru.audit(ctx, p, a, args, "approve", dec.By, "")
 	return "", true, nil
+}
+
+// audit records an approval decision on a call of p's as an admin entry:
+// who decided (by), the call's plugin and action, its arguments' hash.
+func (ru *run) audit(ctx context.Context, p host.Principal, a host.ActionInfo, args []byte, decision, by, why string) {
+	if ru.r.Audit == nil {
+		return
+	}
+	sum := sha256.Sum256(args)
+	done := map[string]string{"approve": "approved", "reject": "rejected", "auto_approve": "auto-approved"}[decision]
+	detail := "agent call " + done + " for client " + p.ClientID
+	if by != "" {
+		detail += " by " + by
+	}
+	if why != "" {
+		detail += ": " + oneLine(why)
+	}
+	err := ru.r.Audit.Append(ctx, audit.Entry{
+		Kind: audit.KindAdmin, ClientID: by, Subject: p.Subject, Plugin: a.Plugin,
+		Action: "agent.call." + decision, InputSHA256: hex.EncodeToString(sum[:]),
+		Outcome: audit.OutcomeOK, RunID: ru.req.ID, Detail: detail + " (" + a.Plugin + "." + a.Name + ")",
+	})
+	if err != nil {
+		ru.log.Error("audit approval", "err", err)
+	}
 }
 
 func (ru *run) ttl() time.Duration {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/audit"
 	"github.com/secure-agent/saa/host/llm"
 )
 
@@ -54,6 +55,9 @@ type Runner struct {
 	Approver Approver
 	// ApprovalTTL is how long a paused call waits; default DefaultApprovalTTL.
 	ApprovalTTL time.Duration
+	// Audit, if set, records every approval decision, human or automatic
+	// (continuous mode), as an admin entry naming the call.
+	Audit *audit.Log
 	// Logger receives the runner's logs; nil means slog.Default().
 	Logger *slog.Logger
 }
