@@ -85,25 +85,18 @@ func (ru *run) chat(ctx context.Context, d *Definition, msgs []llm.Message, tool
 		return llm.Response{}, err
 	}
 	req := llm.Request{Model: d.Model.Name, Messages: msgs, Tools: tools, Temperature: d.Model.Temperature, MaxTokens: d.Model.MaxTokens}
-	b, err := ru.journal.Step(ctx, "llm:"+strconv.Itoa(ru.budget.turns), func(ctx context.Context) ([]byte, error) {
+	call := func(ctx context.Context) (llm.Response, error) {
 		ctx, cancel := context.WithTimeout(ctx, ru.budget.remaining())
 		defer cancel()
-		resp, err := model.Chat(ctx, req)
-		if err != nil {
-			return nil, err
-		}
-		return json.Marshal(resp)
-	})
+		return model.Chat(ctx, req)
+	}
+	resp, err := journaled(ctx, ru.journal, "llm:"+strconv.Itoa(ru.budget.turns), call)
 	if err != nil {
 		ru.record(Step{Kind: "llm", Agent: d.Name, Status: "error", Error: err.Error()})
 		if terr := ru.budget.checkTime(); terr != nil {
 			return llm.Response{}, terr
 		}
 		return llm.Response{}, &runErr{KindLLM, err.Error()}
-	}
-	var resp llm.Response
-	if err := json.Unmarshal(b, &resp); err != nil {
-		return llm.Response{}, &runErr{KindLLM, "decode journaled answer: " + err.Error()}
 	}
 	u := resp.Usage
 	ru.mu.Lock()
@@ -235,22 +228,18 @@ func (ru *run) invokeStep(ctx context.Context, p host.Principal, a host.ActionIn
 		got, err := ru.journal.Step(ctx, name+":intent", func(context.Context) ([]byte, error) { return []byte(nonce), nil })
 		fresh = err == nil && string(got) == nonce
 	}
-	b, err := ru.journal.Step(ctx, name, func(ctx context.Context) ([]byte, error) {
+	res, err := journaled(ctx, ru.journal, name, func(ctx context.Context) (toolResult, error) {
 		if !fresh {
-			return json.Marshal(toolResult{Interrupted: true})
+			return toolResult{Interrupted: true}, nil
 		}
 		ctx, cancel := context.WithTimeout(host.WithRunID(ctx, ru.req.ID), ru.budget.remaining())
 		defer cancel()
 		out, err := ru.r.Invoker.Invoke(ctx, p, a.Plugin, a.Name, args)
 		if err != nil {
-			return json.Marshal(toolResult{Error: err.Error()})
+			return toolResult{Error: err.Error()}, nil
 		}
-		return json.Marshal(toolResult{Output: out})
+		return toolResult{Output: out}, nil
 	})
-	var res toolResult
-	if err == nil {
-		err = json.Unmarshal(b, &res)
-	}
 	if err != nil {
 		return toolResult{Error: "the call's result was lost: " + err.Error()}
 	}
