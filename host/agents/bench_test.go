@@ -46,7 +46,7 @@ func BenchmarkAgentOverhead(b *testing.B) {
 	model, _ := models("default")
 	p := host.Principal{ClientID: "bench", Subject: "bench", Scopes: []string{"agents:tight", "echo:call"}}
 	set := agentstest.Agents(b)
-	set["tight"].Limits.MaxTurns, set["tight"].Limits.MaxToolCalls, set["tight"].Limits.MaxTokens = 100, 100, 1 << 30
+	set["tight"].Limits.MaxTurns, set["tight"].Limits.MaxToolCalls, set["tight"].Limits.MaxTokens = 100, 100, 1<<30
 	set["tight"].Limits.Timeout = time.Minute
 	runner := &agents.Runner{Agents: set, Models: models, Invoker: rt}
 	ctx := context.Background()
