@@ -29,6 +29,7 @@ func (s *Server) agentRoutes(r chi.Router) {
 	r.Get("/agents", s.listAgents)
 	r.Post("/agents/{name}/runs", s.startAgentRun)
 	r.Post("/runs/{id}/cancel", s.cancelAgentRun)
+	r.Get("/runs/{id}/events", s.runEvents)
 	r.Post("/runs/{id}/approvals/{call_id}", s.decideApproval)
 }
 

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bufio"
 	"context"
 	"net/http"
 	"strings"
@@ -162,4 +163,83 @@ func TestAgentRoutes(t *testing.T) {
 			t.Fatalf("cancel: %d %s", r.StatusCode, r.body)
 		}
 	})
+}
+
+func TestRunEvents(t *testing.T) {
+	f, eng := agentsFixture(t)
+	_, runner := f.token("agents:helper", "echo:call")
+	_, stranger := f.token("echo:call")
+	r := f.call(http.MethodPost, "/v1/agents/helper/runs", runner, `{"input":"x"}`)
+	id := strings.TrimPrefix(r.Header.Get("Location"), "/v1/runs/")
+
+	open := func(lastID string) (*bufio.Reader, func()) {
+		req, _ := http.NewRequest(http.MethodGet, f.http.URL+"/v1/runs/"+id+"/events", nil)
+		req.Header.Set("Authorization", "Bearer "+runner)
+		if lastID != "" {
+			req.Header.Set("Last-Event-ID", lastID)
+		}
+		resp, err := f.http.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
+			t.Fatalf("events: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		return bufio.NewReader(resp.Body), func() { resp.Body.Close() }
+	}
+	// next reads one event: its id, name and data.
+	next := func(br *bufio.Reader) (id, name, data string) {
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				t.Fatalf("stream ended: %v", err)
+			}
+			line = strings.TrimSuffix(line, "\n")
+			switch {
+			case line == "":
+				return
+			case strings.HasPrefix(line, "id: "):
+				id = line[4:]
+			case strings.HasPrefix(line, "event: "):
+				name = line[7:]
+			case strings.HasPrefix(line, "data: "):
+				data = line[6:]
+			}
+		}
+	}
+
+	br, done := open("")
+	if _, name, data := next(br); name != "status" || !strings.Contains(data, "waiting_for_approval") {
+		t.Fatalf("first event %s %s", name, data)
+	}
+	eng.mu.Lock() // the run moves on while the client listens
+	v := eng.runs[id]
+	v.Status, v.PendingApprovals, v.Output = agents.StatusSucceeded, nil, "all done"
+	v.Steps = []agents.Step{{Kind: "llm", Status: "ok"}, {Kind: "tool", Tool: "echo-echo", Status: "ok"}}
+	eng.runs[id] = v
+	eng.mu.Unlock()
+	var names []string
+	for {
+		eid, name, data := next(br)
+		names = append(names, name+eid)
+		if name == "end" {
+			if !strings.Contains(data, "all done") {
+				t.Fatalf("end event %s", data)
+			}
+			break
+		}
+	}
+	done()
+	if strings.Join(names, ",") != "step0,step1,status,end" {
+		t.Fatalf("events = %v", names)
+	}
+
+	br, done = open("0") // resume after the first step
+	defer done()
+	if eid, name, _ := next(br); name != "step" || eid != "1" {
+		t.Fatalf("resumed at %s %s, want step 1", name, eid)
+	}
+	if r := f.call(http.MethodGet, "/v1/runs/"+id+"/events", stranger, ""); r.StatusCode != 404 {
+		t.Fatalf("a stranger streamed the run: %d", r.StatusCode)
+	}
 }
