@@ -18,7 +18,7 @@ import (
 	"github.com/secure-agent/saa/host/client"
 )
 
-const agentUsage = "usage: saa agent run <name> --input TEXT|@file [--server URL (--token T | --client-id ID --client-secret S)] [--approve prompt|none]"
+const agentUsage = "usage: saa agent run <name> --input TEXT|@file [--server URL (--token T | --client-id ID --client-secret S --scopes a,b)] [--approve prompt|none]"
 
 // runAgentCmd dispatches `saa agent ...`.
 func runAgentCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -42,6 +42,7 @@ func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	token := fs.String("token", os.Getenv("SAA_TOKEN"), "access token for --server (SAA_TOKEN)")
 	id := fs.String("client-id", os.Getenv("SAA_CLIENT_ID"), "client ID for --server (SAA_CLIENT_ID)")
 	secret := fs.String("client-secret", os.Getenv("SAA_CLIENT_SECRET"), "client secret for --server (SAA_CLIENT_SECRET)")
+	scopes := fs.String("scopes", os.Getenv("SAA_SCOPES"), "comma-separated scopes to ask the token for with --client-id (SAA_SCOPES)")
 	approve := fs.String("approve", "prompt", "prompt: ask on the terminal; none: refuse calls that need approval")
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		fmt.Fprintln(stderr, agentUsage)
@@ -72,7 +73,11 @@ func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	var p host.Principal
 	if *server != "" {
-		cl, err := client.New(ctx, client.Config{BaseURL: *server, Token: *token, ClientID: *id, ClientSecret: *secret})
+		var want []string
+		if *scopes != "" {
+			want = strings.Split(*scopes, ",")
+		}
+		cl, err := client.New(ctx, client.Config{BaseURL: *server, Token: *token, ClientID: *id, ClientSecret: *secret, Scopes: want})
 		if err != nil {
 			return fail(stderr, err)
 		}

@@ -301,6 +301,24 @@ func TestE2EAgents(t *testing.T) {
 		}
 	})
 
+	t.Run("saa agent run --server runs the same agents with the tools remote", func(t *testing.T) {
+		local := llmtest.New(t) // the CLI's own model, keyless
+		local.Respond = triageScript
+		t.Setenv("SAA_AGENTS_DIR", filepath.Join(filepath.Dir(e2eManifests(t)), "manifests", "agents"))
+		t.Setenv("SAA_LLM_BASE_URL", local.BaseURL())
+		t.Setenv("SAA_LLM_API_KEY", "")
+		t.Setenv("SAA_EGRESS_ALLOW_CIDRS", "127.0.0.1/32")
+		var out, errOut bytes.Buffer
+		code := run(t.Context(), []string{"agent", "run", "triage", "--input", "Issue four", "--server", srv.base,
+			"--client-id", runnerID, "--client-secret", runnerSecret, "--approve", "none",
+			"--scopes", "agents:triage,agents:analyst,tickets:analyze,github:issues.write"}, &out, &errOut)
+		// The analysis ran on the server; the proposed write needed an
+		// approval that --approve none refuses, and the model was told.
+		if code != 0 || !strings.Contains(out.String(), "needs a human's approval") || api.count("Issue four") != 0 {
+			t.Fatalf("exit %d, stdout %q, stderr %q, issues %d", code, out.String(), errOut.String(), api.count("Issue four"))
+		}
+	})
+
 	t.Run("the LLM key is in no stored byte, log line or answer", func(t *testing.T) {
 		for _, r := range fake.Requests() {
 			if r.Authorization != "Bearer "+llmKey {
