@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"time"
 
 	"github.com/secure-agent/saa/host"
@@ -15,6 +16,7 @@ import (
 	"github.com/secure-agent/saa/host/egress"
 	"github.com/secure-agent/saa/host/httpapi"
 	"github.com/secure-agent/saa/host/llm"
+	"github.com/secure-agent/saa/host/registry"
 	"github.com/secure-agent/saa/host/runs"
 	"github.com/secure-agent/saa/host/secrets"
 )
@@ -106,6 +108,20 @@ type modelOverride struct {
 func (o modelOverride) Chat(ctx context.Context, req llm.Request) (llm.Response, error) {
 	req.Model = o.name
 	return o.ChatModel.Chat(ctx, req)
+}
+
+// hostSecrets declares the default provider's key to the admin API, so an
+// admin can set or replace it there (PUT /admin/api/v1/secrets/llm/default).
+func hostSecrets(getenv func(string) string) []registry.DeclaredSecret {
+	base := getenv("SAA_LLM_BASE_URL")
+	u, err := url.Parse(base)
+	if base == "" || err != nil || u.Host == "" {
+		return nil
+	}
+	return []registry.DeclaredSecret{{
+		Plugin: llm.SecretNamespace, Name: "default", Header: "Authorization",
+		Hosts: []string{u.Scheme + "://" + u.Host}, Declared: true,
+	}}
 }
 
 // startAgents loads the agents and starts their durable engine; nil when

@@ -163,6 +163,12 @@ func TestE2EAgents(t *testing.T) {
 	if put.status/100 != 2 {
 		t.Fatalf("set github token: %d %s", put.status, put.body)
 	}
+	if r := srv.request(http.MethodGet, "/admin/api/v1/secrets", admin, nil); !strings.Contains(string(r.body), `"plugin":"llm","name":"default"`) {
+		t.Fatalf("the LLM key is not listed among the secrets: %s", r.body)
+	}
+	if r := srv.request(http.MethodPut, "/admin/api/v1/secrets/llm/default", admin, strings.NewReader(`{"value":"`+llmKey+`"}`), "Content-Type", "application/json"); r.status/100 != 2 {
+		t.Fatalf("an admin cannot set the LLM key: %d %s", r.status, r.body)
+	}
 	runnerID, runnerSecret := srv.newClient(admin, "agents:triage", "agents:analyst", "tickets:analyze", "github:issues.write")
 	approverID, approverSecret := srv.newClient(admin, "runs:approve")
 	runner := srv.token(runnerID, runnerSecret, "agents:triage", "agents:analyst", "tickets:analyze", "github:issues.write")

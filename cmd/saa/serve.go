@@ -110,7 +110,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return err
 	}
-	reg, secs, err := startRegistry(ctx, rt, log)
+	reg, secs, err := startRegistry(ctx, rt, hostSecrets(cfg.getenv), log)
 	if err != nil {
 		return err
 	}
@@ -165,7 +165,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 // startRegistry opens the registry of published plugins and installs every
 // enabled plugin's active version. Published plugins never shadow the
 // trusted local ones loaded from the plugins dir.
-func startRegistry(ctx context.Context, rt *host.Runtime, log *slog.Logger) (*registry.Registry, *registry.Secrets, error) {
+func startRegistry(ctx context.Context, rt *host.Runtime, hostSecrets []registry.DeclaredSecret, log *slog.Logger) (*registry.Registry, *registry.Secrets, error) {
 	var local []string
 	for _, m := range rt.Plugins() {
 		local = append(local, m.Name)
@@ -181,7 +181,7 @@ func startRegistry(ctx context.Context, rt *host.Runtime, log *slog.Logger) (*re
 		return nil, nil, fmt.Errorf("restore published plugins: %w", err)
 	}
 	secs, err := registry.NewSecrets(registry.SecretsConfig{
-		Store: rt.Secrets(), Plugins: rt.Plugins, Registry: reg, Audit: rt.Audit(), Logger: log,
+		Store: rt.Secrets(), Plugins: rt.Plugins, Registry: reg, Audit: rt.Audit(), Logger: log, Host: hostSecrets,
 	})
 	return reg, secs, err
 }
