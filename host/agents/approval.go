@@ -107,18 +107,33 @@ type MemoryApprover struct {
 
 type waiter struct {
 	pending Pending
-	ch      chan Decision
+	ch      chan Decision // buffered: Decide never blocks
+	decided bool
 }
 
 // NewMemoryApprover returns an empty MemoryApprover.
 func NewMemoryApprover() *MemoryApprover { return &MemoryApprover{waiting: map[string]*waiter{}} }
 
+// Expect registers p as waiting before Await is called, so that a decision
+// made as soon as the pause is shown finds it.
+func (m *MemoryApprover) Expect(runID string, p Pending) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	key := runID + "/" + p.CallID
+	if _, ok := m.waiting[key]; !ok {
+		m.waiting[key] = &waiter{pending: p, ch: make(chan Decision, 1)}
+	}
+}
+
 // Await implements Approver.
 func (m *MemoryApprover) Await(ctx context.Context, runID string, p Pending) (Decision, error) {
 	key := runID + "/" + p.CallID
-	w := &waiter{pending: p, ch: make(chan Decision, 1)}
 	m.mu.Lock()
-	m.waiting[key] = w
+	w, ok := m.waiting[key]
+	if !ok {
+		w = &waiter{pending: p, ch: make(chan Decision, 1)}
+		m.waiting[key] = w
+	}
 	m.mu.Unlock()
 	defer func() {
 		m.mu.Lock()
@@ -141,7 +156,7 @@ func (m *MemoryApprover) Pending(runID string) []Pending {
 	defer m.mu.Unlock()
 	var out []Pending
 	for k, w := range m.waiting {
-		if strings.HasPrefix(k, runID+"/") {
+		if strings.HasPrefix(k, runID+"/") && !w.decided {
 			out = append(out, w.pending)
 		}
 	}
@@ -154,14 +169,20 @@ func (m *MemoryApprover) Pending(runID string) []Pending {
 // waits (already decided, or never paused).
 func (m *MemoryApprover) Decide(runID, callID string, approve bool, reason, by string) error {
 	m.mu.Lock()
+	defer m.mu.Unlock()
 	w, ok := m.waiting[runID+"/"+callID]
-	if ok {
-		delete(m.waiting, runID+"/"+callID)
-	}
-	m.mu.Unlock()
-	if !ok {
+	if !ok || w.decided {
 		return ErrNoPending
 	}
+	w.decided = true
 	w.ch <- Decision{Approve: approve, Reason: reason, Hash: w.pending.Hash, Nonce: newNonce(), By: by}
 	return nil
+}
+
+// Forget drops a call registered by Expect that will not be awaited (its
+// decision was replayed from a journal).
+func (m *MemoryApprover) Forget(runID, callID string) {
+	m.mu.Lock()
+	delete(m.waiting, runID+"/"+callID)
+	m.mu.Unlock()
 }

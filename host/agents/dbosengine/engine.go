@@ -274,9 +274,11 @@ func (e *Engine) observe(id string, ev agents.Event) {
 			v.Agent = strings.TrimPrefix(ev.Step.Tool, "transfer_to_")
 		}
 	case ev.Pending != nil:
+		e.approver.Expect(id, *ev.Pending) // before anyone can see it and decide
 		v.PendingApprovals = append(v.PendingApprovals, *ev.Pending)
 		v.Status = agents.StatusWaitingForApproval
 	case ev.Resolved != "":
+		e.approver.Forget(id, ev.Resolved)
 		v.PendingApprovals = slices.DeleteFunc(v.PendingApprovals, func(p agents.Pending) bool { return p.CallID == ev.Resolved })
 		if len(v.PendingApprovals) == 0 {
 			v.Status = agents.StatusRunning
