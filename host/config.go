@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -110,6 +111,13 @@ func (c Config) FromEnv(getenv func(string) string) (Config, error) {
 				return c, fmt.Errorf("SAA_EGRESS_ALLOW_CIDRS: %w", err)
 			}
 			c.EgressAllowCIDRs = append(c.EgressAllowCIDRs, p.Masked())
+		}
+	}
+	if v := getenv("SAA_PLUGIN_CONFIG"); v != "" {
+		// Per-plugin config values, such as a GitHub Enterprise base_url:
+		// {"github": {"base_url": "https://github.example.com/api/v3"}}.
+		if err := json.Unmarshal([]byte(v), &c.PluginConfig); err != nil {
+			return c, fmt.Errorf("SAA_PLUGIN_CONFIG: want {\"plugin\": {\"key\": \"value\"}}: %w", err)
 		}
 	}
 	c.Getenv = getenv

@@ -31,6 +31,8 @@ commands:
   rag ingest FILE | rag search HANDLE "<query>" | rag chunk HANDLE ID
                                  make a large output a searchable handle, search it, expand a chunk
   semantic import|context|sql    build, query and search the semantic layer
+  agent run <name> --input TEXT|@file [--server URL]
+                                 run an agent; its tools run in-process or on a remote SAA
 `
 
 func main() {
@@ -59,6 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"rag":     runRAG,
 		// semantic is the warehouse semantic layer (package semantic).
 		"semantic": runSemantic,
+		"agent":    runAgentCmd,
 		// healthcheck is for a container's HEALTHCHECK: GET /readyz.
 		"healthcheck": runHealthcheck,
 	}

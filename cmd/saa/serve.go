@@ -163,7 +163,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return err
 	}
-	reg, secs, err := startRegistry(ctx, rt, cfg.quotas.bundles, log)
+	reg, secs, err := startRegistry(ctx, rt, cfg.quotas.bundles, hostSecrets(cfg.getenv), log)
 	if err != nil {
 		return err
 	}
@@ -185,6 +185,11 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		defer cancel()
 		err = errors.Join(err, mgr.Shutdown(drain))
 	}()
+	agentRuns, stopAgents, err := startAgents(ctx, cfg, rt, metrics, log)
+	if err != nil {
+		return err
+	}
+	defer stopAgents()
 	ui, err := adminui.New(adminui.Config{
 		Clients: authSrv.Clients(), Users: authSrv.Users(), Runtime: rt,
 		Registry: reg, Secrets: secs, PublicURL: cfg.auth.PublicURL, Logger: log.With("component", "admin-ui"),
@@ -203,7 +208,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	srv, err := httpapi.New(httpapi.Config{
 		MCP:     mcpSrv,
 		AdminUI: ui.Handler(), Semantic: layer,
-		Runtime: rt, Auth: authSrv, Admin: admin, Runs: mgr, Idempotency: idem,
+		Runtime: rt, Auth: authSrv, Admin: admin, Runs: mgr, Idempotency: idem, Agents: agentRuns,
 		Metrics: metrics, Logger: log.With("component", "http"), PublicURL: cfg.auth.PublicURL,
 		LimitStore: httpapi.StoredLimits{Docs: rt.DB().ClientLimits()},
 	})
@@ -222,7 +227,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 // startRegistry opens the registry of published plugins and installs every
 // enabled plugin's active version. Published plugins never shadow the
 // trusted local ones loaded from the plugins dir.
-func startRegistry(ctx context.Context, rt *host.Runtime, pending quota.Limit, log *slog.Logger) (*registry.Registry, *registry.Secrets, error) {
+func startRegistry(ctx context.Context, rt *host.Runtime, pending quota.Limit, hostSecrets []registry.DeclaredSecret, log *slog.Logger) (*registry.Registry, *registry.Secrets, error) {
 	var local []string
 	for _, m := range rt.Plugins() {
 		local = append(local, m.Name)
@@ -238,7 +243,7 @@ func startRegistry(ctx context.Context, rt *host.Runtime, pending quota.Limit, l
 		return nil, nil, fmt.Errorf("restore published plugins: %w", err)
 	}
 	secs, err := registry.NewSecrets(registry.SecretsConfig{
-		Store: rt.Secrets(), Plugins: rt.Plugins, Registry: reg, Audit: rt.Audit(), Logger: log,
+		Store: rt.Secrets(), Plugins: rt.Plugins, Registry: reg, Audit: rt.Audit(), Logger: log, Host: hostSecrets,
 	})
 	return reg, secs, err
 }

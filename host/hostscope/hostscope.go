@@ -24,10 +24,12 @@ const (
 
 // reserved are the namespaces no plugin may take: those of the scopes above
 // and those the host's own features use (agents:<name>, runs:approve,
-// semantic, rag, mcp, account, keys, users).
+// semantic, rag, mcp, account, keys, users) and "llm", the secret
+// namespace of LLM provider keys, which a plugin of that name could otherwise
+// bind to its own hosts.
 var reserved = []string{
-	"account", "admin", "agents", "approvals", "introspect", "keys", "mcp",
-	"plugins", "rag", "runs", "semantic", "users",
+	"account", "admin", "agents", "approvals", "introspect", "keys", "llm",
+	"mcp", "plugins", "rag", "runs", "semantic", "users",
 }
 
 // Reserved returns the reserved namespaces, sorted; the caller owns the slice.

@@ -58,6 +58,11 @@ func (s *Server) precheck(w http.ResponseWriter, inv invocation) bool {
 // getRun serves GET /v1/runs/{id}: the run's status, result or error, and
 // timings, to the client that started it only.
 func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
+	if v, ok := s.agentRun(r); ok {
+		info(r.Context()).run = v.ID
+		writeJSON(w, http.StatusOK, v)
+		return
+	}
 	if s.cfg.Runs == nil {
 		problem.Write(w, http.StatusNotFound, problem.KindNotFound, "no such run")
 		return

@@ -57,6 +57,7 @@ func (s *Server) routes() http.Handler {
 		if s.cfg.Semantic != nil {
 			r.Route("/semantic", s.semanticRoutes)
 		}
+		s.agentRoutes(r)
 	})
 	return r
 }

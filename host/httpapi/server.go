@@ -43,6 +43,9 @@ type Config struct {
 	// Runs runs asynchronous invocations (Prefer: respond-async); nil
 	// refuses them. Give it Metrics.Invoker(Runtime) as its invoker.
 	Runs *runs.Manager
+	// Agents serves /v1/agents and agent runs under /v1/runs; nil leaves
+	// them out.
+	Agents *AgentRuns
 	// Idempotency makes Idempotency-Key work on synchronous calls; nil
 	// refuses the header there.
 	Idempotency *runs.Idempotency

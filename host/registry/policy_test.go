@@ -88,6 +88,7 @@ func TestSubmitRefusals(t *testing.T) {
 		{"shadows a local plugin", e.reg, e.pack(e.variant("1.0.0", "name: echo", "name: github"), nil), registry.ErrConflict, "local plugin"},
 		{"reserved name", e.reg, e.packRaw(e.variant("1.0.0", "name: echo", "name: plugins")), registry.ErrInvalidBundle, "reserved"},
 		{"semantic scope namespace", e.reg, e.packRaw(e.variant("1.0.0", "name: echo", "name: semantic")), registry.ErrInvalidBundle, "reserved"},
+		{"the LLM key namespace", e.reg, e.packRaw(e.variant("1.0.0", "name: echo", "name: llm")), registry.ErrInvalidBundle, "reserved"},
 		{"another publisher's name", e.reg, e.pack(e.variant("1.1.0", "publisher: saa", "publisher: mallory"), nil), registry.ErrConflict, `belongs to publisher "saa"`},
 		{"publisher look-alike", e.reg, e.pack(e.variant("1.1.0", "publisher: saa", "publisher: \"SAA \""), nil), registry.ErrInvalidBundle, "publisher"},
 		{"bad bundle", e.reg, []byte("not a bundle"), registry.ErrInvalidBundle, "not a gzip"},

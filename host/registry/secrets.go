@@ -47,6 +47,9 @@ type SecretsConfig struct {
 	// Audit receives an entry per change; nil records nothing.
 	Audit  *audit.Log
 	Logger *slog.Logger
+	// Host lists secrets the host itself uses (LLM provider keys, in the
+	// namespace "llm" that no plugin may take), shown and set like plugins'.
+	Host []DeclaredSecret
 }
 
 // Secrets lets an admin see and set the secrets plugins declare. Values go
@@ -136,7 +139,10 @@ func (s *Secrets) declared(ctx context.Context) ([]DeclaredSecret, error) {
 		}
 	}
 	all := slices.Concat(s.cfg.Plugins(), published)
-	out := []DeclaredSecret{}
+	out := slices.Clone(s.cfg.Host)
+	if out == nil {
+		out = []DeclaredSecret{}
+	}
 	for _, m := range all {
 		for _, sec := range m.Secrets {
 			if slices.ContainsFunc(out, func(d DeclaredSecret) bool { return d.Plugin == m.Name && d.Name == sec.Name }) {

@@ -1,0 +1,397 @@
+// Package dbosengine runs agents durably with DBOS Transact for Go, on a
+// SQLite system database under the data dir. It is the only package that
+// imports DBOS: the rest of SAA sees agents.Engine.
+//
+// Each run is a DBOS workflow whose id is the run id; each model call, tool
+// call and approval is a DBOS step, recorded before the next begins. After a
+// crash, DBOS replays a pending workflow from its recorded steps: recorded
+// calls are not repeated, and a write the process was in the middle of is
+// reported as interrupted rather than run twice (agents' intent journal).
+//
+// DBOS makes network calls only with a Conductor key or AutoUpgrade; both
+// stay off here, and this package must never set them.
+package dbosengine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dbos-inc/dbos-transact-golang/dbos"
+	_ "github.com/dbos-inc/dbos-transact-golang/dbos/driver/sqlite" // the SQLite system database
+
+	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/agents"
+	"github.com/secure-agent/saa/host/runs"
+)
+
+// appVersion pins DBOS's application version so that runs left by an older
+// binary of the same loop are recovered, not stranded.
+const appVersion = "saa-agents-v1"
+
+// workflowName is the registered name of the run workflow.
+const workflowName = "saa.agent_run"
+
+// Config configures an Engine.
+type Config struct {
+	// DataDir holds the system database, agents.db.
+	DataDir string
+	// Runner runs the loop; its Approver is replaced by the engine's.
+	Runner *agents.Runner
+	// Sender and WebhookKey enable signed callbacks (host/runs' format).
+	Sender     runs.Sender
+	WebhookKey []byte
+	// Retry is the callback retry policy.
+	Retry runs.RetryPolicy
+	// Logger receives the engine's logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Engine is an agents.Engine on DBOS.
+type Engine struct {
+	cfg      Config
+	dctx     dbos.Context
+	log      *slog.Logger
+	approver *agents.MemoryApprover
+
+	mu   sync.Mutex
+	live map[string]*liveRun
+}
+
+var _ agents.Engine = (*Engine)(nil)
+
+// liveRun is a run in flight as readers see it; it is rebuilt when a
+// recovered workflow replays its steps.
+type liveRun struct {
+	view   agents.RunView
+	cancel context.CancelFunc
+	done   bool // finished; kept for readers until finishedTTL
+}
+
+// input is the workflow's input, stored by DBOS.
+type input struct {
+	ID          string         `json:"id"`
+	Agent       string         `json:"agent"`
+	Input       string         `json:"input"`
+	Principal   host.Principal `json:"principal"`
+	Mode        string         `json:"mode"`
+	CallbackURL string         `json:"callback_url,omitempty"`
+	CreatedAt   time.Time      `json:"created_at"`
+}
+
+// New opens the system database, registers the workflow and launches DBOS,
+// which recovers the runs a previous process left pending.
+func New(ctx context.Context, cfg Config) (*Engine, error) {
+	if cfg.Runner == nil || cfg.DataDir == "" {
+		return nil, errors.New("dbosengine: runner and data dir are required")
+	}
+	if cfg.Sender != nil && len(cfg.WebhookKey) < runs.WebhookKeySize {
+		return nil, errors.New("dbosengine: callbacks need a webhook key")
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	e := &Engine{cfg: cfg, log: log.With("component", "agents"), approver: agents.NewMemoryApprover(), live: map[string]*liveRun{}}
+	runner := *cfg.Runner
+	runner.Approver = e.approver
+	e.cfg.Runner = &runner
+	dctx, err := dbos.NewContext(context.WithoutCancel(ctx), dbos.Config{
+		AppName:            "saa-agents",
+		DatabaseURL:        "sqlite:" + filepath.Join(cfg.DataDir, "agents.db"),
+		ApplicationVersion: appVersion,
+		ExecutorID:         "local",
+		Logger:             quiet(log),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open agents database: %w", err)
+	}
+	dbos.RegisterWorkflow(dctx, e.workflow, dbos.WithWorkflowName(workflowName))
+	if err := dbos.Launch(dctx); err != nil {
+		dbos.Shutdown(dctx, time.Second)
+		return nil, fmt.Errorf("launch agents engine: %w", err)
+	}
+	e.dctx = dctx
+	return e, nil
+}
+
+// quiet passes DBOS's warnings and errors on, not its chatter.
+func quiet(log *slog.Logger) *slog.Logger {
+	return slog.New(levelFilter{log.Handler(), slog.LevelWarn}).With("component", "dbos")
+}
+
+type levelFilter struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (f levelFilter) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= f.min && f.Handler.Enabled(ctx, l)
+}
+
+// Shutdown stops DBOS; runs in flight stay pending and resume at the next New.
+func (e *Engine) Shutdown(timeout time.Duration) {
+	// Cancelling DBOS's own context interrupts the steps in flight without
+	// recording them; cancelling the runs' contexts would record them as
+	// canceled.
+	dbos.Shutdown(e.dctx, timeout)
+}
+
+// Start implements agents.Engine.
+func (e *Engine) Start(ctx context.Context, s agents.StartRequest) (agents.RunView, error) {
+	if e.cfg.Runner.Agents[s.Agent] == nil {
+		return agents.RunView{}, fmt.Errorf("%w: no agent %q", agents.ErrInvalid, s.Agent)
+	}
+	if s.CallbackURL != "" && e.cfg.Sender == nil {
+		return agents.RunView{}, runs.ErrCallbacksDisabled
+	}
+	id := runs.NewID()
+	if s.IdempotencyKey != "" {
+		sum := sha256.Sum256([]byte(s.Principal.ClientID + "\x00" + s.IdempotencyKey))
+		id = "run_" + strings.ToUpper(hex.EncodeToString(sum[:13]))
+		if v, err := e.Get(ctx, id); err == nil {
+			return v, nil
+		}
+	}
+	in := input{ID: id, Agent: s.Agent, Input: s.Input, Principal: s.Principal, Mode: s.Mode, CallbackURL: s.CallbackURL, CreatedAt: time.Now().UTC()}
+	view := e.track(in)
+	if _, err := dbos.RunWorkflow(e.dctx, e.workflow, in, dbos.WithWorkflowID(id)); err != nil {
+		e.untrack(id)
+		return agents.RunView{}, fmt.Errorf("start run: %w", err)
+	}
+	return view, nil
+}
+
+// workflow is one run. Everything it does that must not repeat is a step.
+func (e *Engine) workflow(dctx dbos.Context, in input) (agents.RunView, error) {
+	e.track(in)
+	cctx, cancel := dbos.WithCancel(dctx)
+	defer cancel()
+	e.setCancel(in.ID, cancel)
+	res := e.cfg.Runner.Run(cctx, agents.Request{
+		ID: in.ID, Agent: in.Agent, Input: in.Input, Principal: in.Principal, Mode: in.Mode,
+		Journal: journal{cctx}, Observe: func(ev agents.Event) { e.observe(in.ID, ev) },
+	})
+	if dctx.Err() != nil {
+		// The engine is shutting down: the workflow stays pending and is
+		// recovered by the next process; nothing is reported yet.
+		e.untrack(in.ID)
+		return agents.RunView{}, dctx.Err()
+	}
+	view := e.viewOf(in)
+	view.Apply(res)
+	e.finish(view)
+	if in.CallbackURL != "" {
+		e.callback(dbos.WithoutCancel(dctx), in, view)
+	}
+	return view, nil
+}
+
+// journal is agents.Journal on DBOS steps.
+type journal struct{ dctx dbos.Context }
+
+func (j journal) Step(_ context.Context, name string, fn func(context.Context) ([]byte, error)) ([]byte, error) {
+	return dbos.RunAsStep(j.dctx, func(ctx context.Context) ([]byte, error) { return fn(ctx) }, dbos.WithStepName(name))
+}
+
+func (e *Engine) track(in input) agents.RunView {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if l, ok := e.live[in.ID]; ok {
+		return l.view
+	}
+	v := agents.RunView{
+		ID: in.ID, Kind: "agent", Agent: in.Agent, ClientID: in.Principal.ClientID, Status: agents.StatusRunning,
+		Steps: []agents.Step{}, PendingApprovals: []agents.Pending{}, CreatedAt: in.CreatedAt,
+	}
+	e.live[in.ID] = &liveRun{view: v}
+	return v
+}
+
+// finishedTTL is how long a finished run is served from memory; DBOS has
+// recorded it well before, and serves it after.
+const finishedTTL = 5 * time.Minute
+
+// finish keeps the final view in memory for a while, so that a reader
+// never falls between the run's end and DBOS recording its result.
+func (e *Engine) finish(v agents.RunView) {
+	e.mu.Lock()
+	if l, ok := e.live[v.ID]; ok {
+		l.view, l.done = v, true
+	}
+	e.mu.Unlock()
+	time.AfterFunc(finishedTTL, func() { e.untrack(v.ID) })
+}
+
+func (e *Engine) untrack(id string) {
+	e.mu.Lock()
+	delete(e.live, id)
+	e.mu.Unlock()
+}
+
+func (e *Engine) setCancel(id string, cancel context.CancelFunc) {
+	e.mu.Lock()
+	if l, ok := e.live[id]; ok {
+		l.cancel = cancel
+	}
+	e.mu.Unlock()
+}
+
+func (e *Engine) viewOf(in input) agents.RunView {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if l, ok := e.live[in.ID]; ok {
+		return l.view
+	}
+	return agents.RunView{ID: in.ID, Kind: "agent", Agent: in.Agent, ClientID: in.Principal.ClientID, CreatedAt: in.CreatedAt}
+}
+
+// observe keeps the live view current. Replayed steps are observed again
+// after a recovery, which rebuilds the view.
+func (e *Engine) observe(id string, ev agents.Event) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	l, ok := e.live[id]
+	if !ok || l.done {
+		return
+	}
+	v := &l.view
+	switch {
+	case ev.Step != nil:
+		v.Steps = append(v.Steps, *ev.Step)
+		if ev.Step.Usage != nil {
+			v.Usage = v.Usage.Add(*ev.Step.Usage)
+		}
+		if ev.Step.Kind == "handoff" {
+			v.Agent = strings.TrimPrefix(ev.Step.Tool, "transfer_to_")
+		}
+	case ev.Pending != nil:
+		e.approver.Expect(id, *ev.Pending) // before anyone can see it and decide
+		v.PendingApprovals = append(v.PendingApprovals, *ev.Pending)
+		v.Status = agents.StatusWaitingForApproval
+	case ev.Resolved != "":
+		e.approver.Forget(id, ev.Resolved)
+		v.PendingApprovals = slices.DeleteFunc(v.PendingApprovals, func(p agents.Pending) bool { return p.CallID == ev.Resolved })
+		if len(v.PendingApprovals) == 0 {
+			v.Status = agents.StatusRunning
+		}
+	}
+}
+
+// Get implements agents.Engine.
+func (e *Engine) Get(ctx context.Context, id string) (agents.RunView, error) {
+	e.mu.Lock()
+	if l, ok := e.live[id]; ok {
+		v := l.view
+		v.Steps = slices.Clone(v.Steps)
+		v.PendingApprovals = slices.Clone(v.PendingApprovals)
+		e.mu.Unlock()
+		return v, nil
+	}
+	e.mu.Unlock()
+	if !validID(id) {
+		return agents.RunView{}, agents.ErrRunNotFound
+	}
+	h, err := dbos.RetrieveWorkflow[agents.RunView](e.dctx, id)
+	if err != nil {
+		return agents.RunView{}, agents.ErrRunNotFound
+	}
+	st, err := h.GetStatus()
+	if err != nil || st.Name != workflowName {
+		return agents.RunView{}, agents.ErrRunNotFound
+	}
+	if st.Status != dbos.WorkflowStatusSuccess {
+		// Pending and not live: between a restart and its recovery.
+		return agents.RunView{ID: id, Kind: "agent", Status: agents.StatusQueued, ClientID: clientOf(st), Steps: []agents.Step{}, PendingApprovals: []agents.Pending{}, CreatedAt: st.CreatedAt}, nil
+	}
+	v, err := h.GetResult()
+	if err != nil {
+		return agents.RunView{}, fmt.Errorf("get run %s: %w", id, err)
+	}
+	v.ClientID = clientOf(st)
+	return v, nil
+}
+
+// clientOf reads the client id from a workflow's stored input.
+func clientOf(st dbos.WorkflowStatus) string {
+	if in, ok := st.Input.(input); ok {
+		return in.Principal.ClientID
+	}
+	if m, ok := st.Input.(map[string]any); ok {
+		if p, ok := m["principal"].(map[string]any); ok {
+			s, _ := p["ClientID"].(string)
+			return s
+		}
+	}
+	return ""
+}
+
+func validID(id string) bool {
+	if !strings.HasPrefix(id, "run_") || len(id) > 64 {
+		return false
+	}
+	for _, c := range id[4:] {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// Decide implements agents.Engine.
+func (e *Engine) Decide(ctx context.Context, id, callID string, approve bool, reason, by string) error {
+	if err := e.approver.Decide(id, callID, approve, reason, by); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Cancel implements agents.Engine.
+func (e *Engine) Cancel(ctx context.Context, id string) error {
+	e.mu.Lock()
+	l, ok := e.live[id]
+	var done bool
+	var cancel context.CancelFunc
+	if ok {
+		done, cancel = l.done, l.cancel
+	}
+	e.mu.Unlock()
+	if !ok {
+		if _, err := e.Get(ctx, id); err != nil {
+			return err
+		}
+		return agents.ErrFinished
+	}
+	if done {
+		return agents.ErrFinished
+	}
+	if cancel != nil {
+		cancel()
+	}
+	return nil
+}
+
+// List implements agents.Engine.
+func (e *Engine) List(ctx context.Context) ([]agents.RunView, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]agents.RunView, 0, len(e.live))
+	for _, l := range e.live {
+		if l.done {
+			continue
+		}
+		v := l.view
+		v.PendingApprovals = slices.Clone(v.PendingApprovals)
+		out = append(out, v)
+	}
+	slices.SortFunc(out, func(a, b agents.RunView) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return out, nil
+}

@@ -1,0 +1,74 @@
+package agents
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/secure-agent/saa/host/llm"
+)
+
+// Engine runs agents asynchronously and durably: a run started is
+// journaled step by step, survives a crash, and is read, approved or
+// canceled by id. The REST API and the CLI use it; host/agents/dbosengine
+// implements it with DBOS Transact, so the engine can change behind it.
+type Engine interface {
+	// Start begins a run and returns it as first stored.
+	Start(ctx context.Context, s StartRequest) (RunView, error)
+	// Get returns a run, with its steps so far and pending approvals.
+	Get(ctx context.Context, id string) (RunView, error)
+	// Decide approves or rejects a paused call.
+	Decide(ctx context.Context, id, callID string, approve bool, reason, by string) error
+	// Cancel stops a run; a canceled run ends with status canceled.
+	Cancel(ctx context.Context, id string) error
+	// List returns the runs in flight (running or waiting for approval).
+	List(ctx context.Context) ([]RunView, error)
+}
+
+// StartRequest asks an Engine for a run.
+type StartRequest struct {
+	Request
+	// CallbackURL, if set, receives the finished run, signed.
+	CallbackURL string
+	// IdempotencyKey makes a repeat of the same start return the first run.
+	IdempotencyKey string
+}
+
+// RunView is a run as its client sees it: the body of GET /v1/runs/{id}
+// for agent runs, and of the callback.
+type RunView struct {
+	ID               string     `json:"id"`
+	Kind             string     `json:"kind"` // always "agent"
+	Agent            string     `json:"agent"`
+	ClientID         string     `json:"-"`
+	Status           string     `json:"status"`
+	Output           string     `json:"output,omitempty"`
+	Error            *RunError  `json:"error,omitempty"`
+	Usage            llm.Usage  `json:"usage"`
+	Steps            []Step     `json:"steps"`
+	PendingApprovals []Pending  `json:"pending_approvals"`
+	CreatedAt        time.Time  `json:"created_at"`
+	FinishedAt       *time.Time `json:"finished_at,omitempty"`
+}
+
+// RunError says why a run failed.
+type RunError struct {
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+}
+
+// ErrRunNotFound means no run has that id (or it is not the caller's).
+var ErrRunNotFound = errors.New("no such run")
+
+// ErrFinished means the run has already ended.
+var ErrFinished = errors.New("run already finished")
+
+// Apply folds a finished Result into v.
+func (v *RunView) Apply(res Result) {
+	v.Status, v.Output, v.Usage, v.Steps, v.Agent = res.Status, res.Output, res.Usage, res.Steps, res.Agent
+	if res.ErrorKind != "" && res.Status != StatusSucceeded {
+		v.Error = &RunError{Kind: res.ErrorKind, Message: res.ErrorMessage}
+	}
+	now := time.Now().UTC()
+	v.FinishedAt, v.PendingApprovals = &now, []Pending{}
+}

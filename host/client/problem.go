@@ -1,0 +1,50 @@
+package client
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/secure-agent/saa/host"
+)
+
+// ErrServer means the server answered with an error that has no host
+// sentinel; the message carries its problem type and detail.
+var ErrServer = errors.New("server error")
+
+// problemError turns an RFC 9457 answer into an error wrapping the host
+// sentinel of its status, so agents treat remote and local failures alike.
+func problemError(status int, body []byte) error {
+	var p struct {
+		Type   string `json:"type"`
+		Title  string `json:"title"`
+		Detail string `json:"detail"`
+	}
+	json.Unmarshal(body, &p)
+	kind := p.Type[strings.LastIndex(p.Type, "/")+1:]
+	detail := p.Detail
+	if detail == "" {
+		detail = http.StatusText(status)
+	}
+	if len(detail) > 500 {
+		detail = detail[:500]
+	}
+	var sentinel error
+	switch status {
+	case http.StatusNotFound:
+		sentinel = host.ErrNotFound
+	case http.StatusForbidden:
+		sentinel = host.ErrForbidden
+	case http.StatusUnprocessableEntity:
+		sentinel = host.ErrInvalidInput
+	case http.StatusGatewayTimeout:
+		sentinel = host.ErrTimeout
+	case http.StatusBadGateway:
+		sentinel = host.ErrPluginFailed
+	default:
+		sentinel = ErrServer
+	}
+	return fmt.Errorf("%w: HTTP %d %s: %s", sentinel, status, kind, detail)
+}

@@ -1,0 +1,245 @@
+package httpapi
+
+import (
+	"bufio"
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/secure-agent/saa/host/agents"
+)
+
+// engineMock is an agents.Engine with one paused run per start.
+type engineMock struct {
+	mu       sync.Mutex
+	runs     map[string]agents.RunView
+	starts   []agents.StartRequest
+	decided  []string
+	canceled []string
+}
+
+func (m *engineMock) Start(_ context.Context, s agents.StartRequest) (agents.RunView, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.starts = append(m.starts, s)
+	v := agents.RunView{ID: "run_MOCK" + string(rune('A'+len(m.starts))), Kind: "agent", Agent: s.Agent, ClientID: s.Principal.ClientID,
+		Status: agents.StatusWaitingForApproval, PendingApprovals: []agents.Pending{{CallID: "c1", Tool: "echo-echo"}}}
+	m.runs[v.ID] = v
+	return v, nil
+}
+
+func (m *engineMock) Get(_ context.Context, id string) (agents.RunView, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.runs[id]
+	if !ok {
+		return v, agents.ErrRunNotFound
+	}
+	return v, nil
+}
+
+func (m *engineMock) Decide(_ context.Context, id, callID string, approve bool, reason, by string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if callID != "c1" {
+		return agents.ErrNoPending
+	}
+	m.decided = append(m.decided, id+"/"+callID+"/"+by)
+	return nil
+}
+
+func (m *engineMock) Cancel(_ context.Context, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.canceled = append(m.canceled, id)
+	return nil
+}
+
+func (m *engineMock) List(context.Context) ([]agents.RunView, error) { return nil, nil }
+
+func agentsFixture(t *testing.T) (*fixture, *engineMock) {
+	eng := &engineMock{runs: map[string]agents.RunView{}}
+	d, err := agents.Parse("helper.yaml", []byte("name: helper\ndescription: helps\nmodel: {name: m}\ninstructions: help\ntools: [echo.echo]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, options{config: func(c *Config) {
+		c.Agents = &AgentRuns{Agents: agents.Set{"helper": d}, Engine: eng}
+	}})
+	return f, eng
+}
+
+func TestAgentRoutes(t *testing.T) {
+	f, eng := agentsFixture(t)
+	runnerID, runner := f.token("agents:helper", "echo:call")
+	_, approver := f.token("runs:approve")
+	_, stranger := f.token("echo:call")
+	_, continuous := f.token("agents:helper", "agents:continuous")
+
+	t.Run("list", func(t *testing.T) {
+		r := f.call(http.MethodGet, "/v1/agents", runner, "")
+		if r.StatusCode != 200 || !strings.Contains(string(r.body), `"name":"helper"`) || !strings.Contains(string(r.body), `"required_scope":"agents:helper"`) {
+			t.Fatalf("%d %s", r.StatusCode, r.body)
+		}
+		if r := f.call(http.MethodGet, "/v1/agents", stranger, ""); string(r.body) != `{"agents":[]}` {
+			t.Fatalf("a stranger sees %s", r.body)
+		}
+	})
+	var id string
+	t.Run("start", func(t *testing.T) {
+		r := f.call(http.MethodPost, "/v1/agents/helper/runs", runner, `{"input":{"tickets":[]},"mode":"manual"}`, "Idempotency-Key", "k1")
+		if r.StatusCode != http.StatusAccepted || !strings.HasPrefix(r.Header.Get("Location"), "/v1/runs/run_MOCK") {
+			t.Fatalf("%d %s", r.StatusCode, r.body)
+		}
+		id = strings.TrimPrefix(r.Header.Get("Location"), "/v1/runs/")
+		s := eng.starts[0]
+		if s.Input != `{"tickets":[]}` || s.Principal.ClientID != runnerID || s.IdempotencyKey != "k1" || s.Mode != "manual" {
+			t.Fatalf("start = %+v", s)
+		}
+		if r := f.call(http.MethodPost, "/v1/agents/helper/runs", continuous, `{"input":"text","mode":"continuous"}`); r.StatusCode != http.StatusAccepted || eng.starts[1].Input != "text" {
+			t.Fatalf("continuous: %d %s", r.StatusCode, r.body)
+		}
+	})
+	for _, c := range []struct {
+		name, path, token, body string
+		status                  int
+		kind                    string
+	}{
+		{"unknown agent", "/v1/agents/ghost/runs", runner, `{"input":"x"}`, 404, "not-found"},
+		{"no agent scope", "/v1/agents/helper/runs", stranger, `{"input":"x"}`, 403, "insufficient-scope"},
+		{"continuous without its scope", "/v1/agents/helper/runs", runner, `{"input":"x","mode":"continuous"}`, 403, "insufficient-scope"},
+		{"bad mode", "/v1/agents/helper/runs", runner, `{"input":"x","mode":"fast"}`, 400, "bad-request"},
+		{"no input", "/v1/agents/helper/runs", runner, `{"mode":"manual"}`, 400, "invalid-json"},
+		{"unknown field", "/v1/agents/helper/runs", runner, `{"input":"x","tools":["admin"]}`, 400, "invalid-json"},
+		{"not JSON", "/v1/agents/helper/runs", runner, `input=x`, 400, "invalid-json"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := f.call(http.MethodPost, c.path, c.token, c.body)
+			if r.StatusCode != c.status || problemKind(t, r) != c.kind {
+				t.Fatalf("%d %s, want %d %s", r.StatusCode, r.body, c.status, c.kind)
+			}
+		})
+	}
+	t.Run("read", func(t *testing.T) {
+		for _, tok := range []string{runner, approver} {
+			if r := f.call(http.MethodGet, "/v1/runs/"+id, tok, ""); r.StatusCode != 200 || !strings.Contains(string(r.body), `"pending_approvals":[{"call_id":"c1"`) {
+				t.Fatalf("%d %s", r.StatusCode, r.body)
+			}
+		}
+		if r := f.call(http.MethodGet, "/v1/runs/"+id, stranger, ""); r.StatusCode != 404 {
+			t.Fatalf("another client read the run: %d", r.StatusCode)
+		}
+	})
+	t.Run("approvals", func(t *testing.T) {
+		approve := func(tok, call, body string) response {
+			return f.call(http.MethodPost, "/v1/runs/"+id+"/approvals/"+call, tok, body)
+		}
+		if r := approve(runner, "c1", `{"decision":"approve"}`); r.StatusCode != 403 {
+			t.Fatalf("the runner without runs:approve: %d %s", r.StatusCode, r.body)
+		}
+		_, selfish := f.token("agents:helper", "runs:approve")
+		r := f.call(http.MethodPost, "/v1/agents/helper/runs", selfish, `{"input":"x"}`)
+		own := strings.TrimPrefix(r.Header.Get("Location"), "/v1/runs/")
+		if r := f.call(http.MethodPost, "/v1/runs/"+own+"/approvals/c1", selfish, `{"decision":"approve"}`); r.StatusCode != 403 || !strings.Contains(string(r.body), "cannot approve") {
+			t.Fatalf("self-approval: %d %s", r.StatusCode, r.body)
+		}
+		if r := approve(approver, "c1", `{"decision":"maybe"}`); r.StatusCode != 400 {
+			t.Fatalf("bad decision: %d %s", r.StatusCode, r.body)
+		}
+		if r := approve(approver, "c9", `{"decision":"approve"}`); r.StatusCode != 409 {
+			t.Fatalf("unknown call: %d %s", r.StatusCode, r.body)
+		}
+		if r := approve(approver, "c1", `{"decision":"reject","reason":"no"}`); r.StatusCode != 200 || len(eng.decided) != 1 {
+			t.Fatalf("reject: %d %s, decided %v", r.StatusCode, r.body, eng.decided)
+		}
+	})
+	t.Run("cancel", func(t *testing.T) {
+		if r := f.call(http.MethodPost, "/v1/runs/"+id+"/cancel", stranger, ""); r.StatusCode != 404 {
+			t.Fatalf("a stranger canceled: %d", r.StatusCode)
+		}
+		if r := f.call(http.MethodPost, "/v1/runs/"+id+"/cancel", runner, ""); r.StatusCode != http.StatusAccepted || len(eng.canceled) != 1 {
+			t.Fatalf("cancel: %d %s", r.StatusCode, r.body)
+		}
+	})
+}
+
+func TestRunEvents(t *testing.T) {
+	f, eng := agentsFixture(t)
+	_, runner := f.token("agents:helper", "echo:call")
+	_, stranger := f.token("echo:call")
+	r := f.call(http.MethodPost, "/v1/agents/helper/runs", runner, `{"input":"x"}`)
+	id := strings.TrimPrefix(r.Header.Get("Location"), "/v1/runs/")
+
+	open := func(lastID string) (*bufio.Reader, func()) {
+		req, _ := http.NewRequest(http.MethodGet, f.http.URL+"/v1/runs/"+id+"/events", nil)
+		req.Header.Set("Authorization", "Bearer "+runner)
+		if lastID != "" {
+			req.Header.Set("Last-Event-ID", lastID)
+		}
+		resp, err := f.http.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
+			t.Fatalf("events: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		return bufio.NewReader(resp.Body), func() { resp.Body.Close() }
+	}
+	// next reads one event: its id, name and data.
+	next := func(br *bufio.Reader) (id, name, data string) {
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				t.Fatalf("stream ended: %v", err)
+			}
+			line = strings.TrimSuffix(line, "\n")
+			switch {
+			case line == "":
+				return
+			case strings.HasPrefix(line, "id: "):
+				id = line[4:]
+			case strings.HasPrefix(line, "event: "):
+				name = line[7:]
+			case strings.HasPrefix(line, "data: "):
+				data = line[6:]
+			}
+		}
+	}
+
+	br, done := open("")
+	if _, name, data := next(br); name != "status" || !strings.Contains(data, "waiting_for_approval") {
+		t.Fatalf("first event %s %s", name, data)
+	}
+	eng.mu.Lock() // the run moves on while the client listens
+	v := eng.runs[id]
+	v.Status, v.PendingApprovals, v.Output = agents.StatusSucceeded, nil, "all done"
+	v.Steps = []agents.Step{{Kind: "llm", Status: "ok"}, {Kind: "tool", Tool: "echo-echo", Status: "ok"}}
+	eng.runs[id] = v
+	eng.mu.Unlock()
+	var names []string
+	for {
+		eid, name, data := next(br)
+		names = append(names, name+eid)
+		if name == "end" {
+			if !strings.Contains(data, "all done") {
+				t.Fatalf("end event %s", data)
+			}
+			break
+		}
+	}
+	done()
+	if strings.Join(names, ",") != "step0,step1,status,end" {
+		t.Fatalf("events = %v", names)
+	}
+
+	br, done = open("0") // resume after the first step
+	defer done()
+	if eid, name, _ := next(br); name != "step" || eid != "1" {
+		t.Fatalf("resumed at %s %s, want step 1", name, eid)
+	}
+	if r := f.call(http.MethodGet, "/v1/runs/"+id+"/events", stranger, ""); r.StatusCode != 404 {
+		t.Fatalf("a stranger streamed the run: %d", r.StatusCode)
+	}
+}

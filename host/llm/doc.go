@@ -1,0 +1,19 @@
+// Package llm calls large language models by API; SAA never hosts one. It
+// defines a small ChatModel interface (messages, tool definitions, tool
+// calls, usage, stop reasons) and an OpenAI-compatible provider for any
+// server speaking /v1/chat/completions (OpenAI, Azure, Ollama, vLLM,
+// LiteLLM, Groq...).
+//
+// Every request leaves through the egress guard (host/egress), exactly like
+// a plugin's: the provider's origin is the only destination allowed, and the
+// API key is a secret of the store that the guard injects into the
+// Authorization header as the request leaves. The key is read by the guard,
+// never by this package's callers: it is in no agent, prompt, log, run
+// record or error, and its echoes are scrubbed from what comes back.
+//
+// Transient failures (429 and 5xx answers, network errors) are retried with
+// exponential back-off and full jitter, honouring Retry-After up to a cap.
+//
+// This package must never log a prompt, a completion or a key, and never
+// send a request by any path other than the egress guard.
+package llm
