@@ -43,7 +43,11 @@ func (s *Server) openAPIDoc() ([]byte, error) {
 	if version == "" {
 		version = "dev"
 	}
-	doc, err := openapi.Build(plugins, s.cfg.PublicURL, version)
+	var parts []openapi.Part
+	if s.cfg.Semantic != nil {
+		parts = append(parts, openapi.PartSemantic)
+	}
+	doc, err := openapi.Build(plugins, s.cfg.PublicURL, version, parts...)
 	if err != nil {
 		return nil, err
 	}

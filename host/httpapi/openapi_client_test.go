@@ -10,7 +10,8 @@ import (
 )
 
 // clientProgram is what a TypeScript agent would write against a client
-// generated from /openapi.json: invoke an action, read a run. Each
+// generated from /openapi.json: invoke an action, read a run, ask the
+// semantic layer for context and read a dataset. Each
 // @ts-expect-error line must fail to type-check, so a document that types
 // everything as any fails too.
 const clientProgram = `import createClient from "openapi-fetch";
@@ -47,6 +48,21 @@ export async function run(id: string): Promise<string> {
   return [status, JSON.stringify(output), kind, message, state, attempts].join(" ");
 }
 
+export async function context(q: string): Promise<string> {
+  const { data, error } = await client.GET("/v1/semantic/context", { params: { query: { q, budget: 500 } } });
+  if (error) throw new Error(error.type);
+  const fields = data.fields.map((f) => f.dataset + "." + f.field + " " + f.score.toFixed(2) + " " + f.sensitivity);
+  return [data.prompt, data.tokens, data.truncated, ...fields].join("\n");
+}
+
+export async function dataset(name: string): Promise<string[]> {
+  const { data } = await client.GET("/v1/semantic/datasets/{name}", { params: { path: { name } } });
+  return (data?.fields ?? []).map((f) => f.name + (f.nullable ? "?" : ""));
+}
+
+// @ts-expect-error the question is required
+export const noQuestion = () => client.GET("/v1/semantic/context", { params: { query: { budget: 500 } } });
+
 export const input: components["schemas"]["echo.echo.input"] = { message: "typed" };
 
 // @ts-expect-error the message must be a string
@@ -57,10 +73,11 @@ export const noResult = (r: components["schemas"]["Run"]) => r.result;
 `
 
 // TestGeneratedTypeScriptClient generates a TypeScript client from the
-// served /openapi.json with openapi-typescript and type-checks a program
-// using it with tsc (both installed by make test-deps).
+// served /openapi.json, of a server with a semantic layer, with
+// openapi-typescript and type-checks a program using it with tsc (both
+// installed by make test-deps).
 func TestGeneratedTypeScriptClient(t *testing.T) {
-	f := newFixture(t, options{})
+	f := semanticFixture(t)
 	r := f.call(http.MethodGet, "/openapi.json", "", "")
 	if r.StatusCode != http.StatusOK {
 		t.Fatalf("GET /openapi.json: %d", r.StatusCode)

@@ -9,8 +9,13 @@ import (
 	"github.com/secure-agent/saa/manifests"
 )
 
-func components(plugins []*manifests.Manifest, publicURL string) map[string]any {
+func components(plugins []*manifests.Manifest, publicURL string, semanticOn bool) map[string]any {
 	schemas := fixedSchemas()
+	scopes := scopeDescriptions(plugins)
+	if semanticOn {
+		maps.Copy(schemas, semanticSchemas())
+		maps.Copy(scopes, semanticScopes())
+	}
 	for _, m := range plugins {
 		for _, a := range m.Actions {
 			for _, s := range []struct {
@@ -31,7 +36,7 @@ func components(plugins []*manifests.Manifest, publicURL string) map[string]any 
 			"description": "OAuth 2.0 client credentials. Ask for the scopes the actions you call require.",
 			"flows": map[string]any{"clientCredentials": map[string]any{
 				"tokenUrl": strings.TrimSuffix(publicURL, "/") + "/oauth2/token",
-				"scopes":   scopeDescriptions(plugins),
+				"scopes":   scopes,
 			}},
 		}},
 	}

@@ -8,6 +8,7 @@ package openapi
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/secure-agent/saa/manifests"
@@ -16,8 +17,10 @@ import (
 // Build returns the OpenAPI 3.1 document of the REST surface from the
 // loaded manifests: one operation per action with its real input and output
 // schemas and scopes, the OAuth 2.0 client-credentials security scheme, and
-// the run and catalog endpoints. publicURL is the server's base URL.
-func Build(plugins []*manifests.Manifest, publicURL, version string) ([]byte, error) {
+// the run and catalog endpoints. publicURL is the server's base URL; parts
+// are the optional parts of the surface the server mounts.
+func Build(plugins []*manifests.Manifest, publicURL, version string, parts ...Part) ([]byte, error) {
+	semanticOn := slices.Contains(parts, PartSemantic)
 	doc := map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{
@@ -28,9 +31,9 @@ func Build(plugins []*manifests.Manifest, publicURL, version string) ([]byte, er
 		},
 		"servers":    []any{map[string]any{"url": publicURL}},
 		"security":   []any{map[string]any{"oauth2": []any{}}},
-		"tags":       tags(plugins),
-		"paths":      paths(plugins),
-		"components": components(plugins, publicURL),
+		"tags":       tags(plugins, semanticOn),
+		"paths":      paths(plugins, semanticOn),
+		"components": components(plugins, publicURL, semanticOn),
 	}
 	b, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
@@ -39,9 +42,19 @@ func Build(plugins []*manifests.Manifest, publicURL, version string) ([]byte, er
 	return b, nil
 }
 
+// Part is an optional part of the REST surface.
+type Part string
+
+// PartSemantic is the semantic layer under /v1/semantic, mounted when the
+// server has one.
+const PartSemantic Part = "semantic"
+
 // tags gives each plugin a tag, so docs group its actions.
-func tags(plugins []*manifests.Manifest) []any {
+func tags(plugins []*manifests.Manifest, semanticOn bool) []any {
 	out := []any{map[string]any{"name": "runtime", "description": "The catalog and asynchronous runs."}}
+	if semanticOn {
+		out = append(out, map[string]any{"name": "semantic", "description": "The semantic layer: the warehouse's datasets and the context to write SQL for a question."})
+	}
 	for _, m := range plugins {
 		out = append(out, map[string]any{
 			"name":        m.Name,
@@ -51,13 +64,18 @@ func tags(plugins []*manifests.Manifest) []any {
 	return out
 }
 
-func paths(plugins []*manifests.Manifest) map[string]any {
+func paths(plugins []*manifests.Manifest, semanticOn bool) map[string]any {
 	out := map[string]any{
 		"/v1/actions":   map[string]any{"get": catalogOperation()},
 		"/v1/runs/{id}": map[string]any{"get": runOperation()},
 	}
 	for path, op := range ragPaths() {
 		out[path] = op
+	}
+	if semanticOn {
+		for path, op := range semanticPaths() {
+			out[path] = op
+		}
 	}
 	for _, m := range plugins {
 		for _, a := range m.Actions {

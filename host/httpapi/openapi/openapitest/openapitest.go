@@ -55,6 +55,9 @@ type Options struct {
 	// document keeps them open, so clients accept members added later; the
 	// tests hold the server to naming every member it sends.
 	Closed []string
+	// ClosedIfPresent are closed too when the document has them: the
+	// schemas of parts of the surface a server mounts only when configured.
+	ClosedIfPresent []string
 }
 
 // DefaultOptions are those of SAA's own document, which describes the
@@ -64,6 +67,10 @@ func DefaultOptions() Options {
 	return Options{
 		Undocumented: []string{"/oauth2/", "/.well-known/", "/admin", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"},
 		Closed:       []string{"Problem", "Run", "RunError", "RunCallback", "Catalog", "CatalogAction"},
+		ClosedIfPresent: []string{"SemanticDatasets", "SemanticSummary", "SemanticDataset", "SemanticField",
+			"SemanticAIContext", "SemanticRelationship", "SemanticMetric", "SemanticFilter", "SemanticVerifiedQuery",
+			"SemanticContext", "SemanticContextField", "SemanticContextDataset", "SemanticContextRelationship",
+			"SemanticContextNamed"},
 	}
 }
 
@@ -80,6 +87,14 @@ func New(doc []byte, o Options) (*Checker, error) {
 	components, _ := m["components"].(map[string]any)
 	schemas, _ := components["schemas"].(map[string]any)
 	for _, name := range o.Closed {
+		if err := closeObjects(schemas[name]); err != nil {
+			return nil, fmt.Errorf("close %s: %w", name, err)
+		}
+	}
+	for _, name := range o.ClosedIfPresent {
+		if schemas[name] == nil {
+			continue
+		}
 		if err := closeObjects(schemas[name]); err != nil {
 			return nil, fmt.Errorf("close %s: %w", name, err)
 		}

@@ -72,3 +72,18 @@ func TestCheck(t *testing.T) {
 		t.Errorf("Seen = %v", c.Seen())
 	}
 }
+
+func TestClosedIfPresent(t *testing.T) {
+	o := Options{Closed: []string{"Problem"}, ClosedIfPresent: []string{"Run", "Absent"}}
+	c, err := New([]byte(testDoc), o)
+	if err != nil {
+		t.Fatalf("New = %v, want an absent optional schema ignored", err)
+	}
+	js := http.Header{"Content-Type": {"application/json"}}
+	if err := c.Check("GET", "/v1/runs/r1", 200, js, []byte(`{"id":"r1","result":{}}`)); !errors.Is(err, ErrMismatch) {
+		t.Fatalf("Check = %v, want a present optional schema closed", err)
+	}
+	if _, err := New([]byte(testDoc), Options{Closed: []string{"Absent"}}); err == nil {
+		t.Fatal("New accepted an absent closed schema")
+	}
+}
