@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 
 	"github.com/go-chi/chi/v5"
 
@@ -83,7 +84,25 @@ func (s *Server) startAgentRun(w http.ResponseWriter, r *http.Request) {
 	info(r.Context()).run = v.ID
 	w.Header().Set("Location", "/v1/runs/"+v.ID)
 	w.Header().Set(HeaderRunID, v.ID)
-	writeJSON(w, http.StatusAccepted, v)
+	writeJSON(w, http.StatusAccepted, clientView(v))
+}
+
+// clientView is v as clients read it: lists are [] rather than null when
+// empty, as the OpenAPI document says.
+func clientView(v agents.RunView) agents.RunView {
+	v.Steps = nonNil(v.Steps)
+	v.PendingApprovals = nonNil(slices.Clone(v.PendingApprovals)) // not the engine's copy
+	for i := range v.PendingApprovals {
+		v.PendingApprovals[i].Scopes = nonNil(v.PendingApprovals[i].Scopes)
+	}
+	return v
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 func (s *Server) startBody(w http.ResponseWriter, r *http.Request) (startBody, *problem.Error) {
@@ -124,7 +143,7 @@ func (s *Server) agentRun(r *http.Request) (agents.RunView, bool) {
 	if err != nil || !agents.CanRead(v, principal(r)) {
 		return agents.RunView{}, false
 	}
-	return v, true
+	return clientView(v), true
 }
 
 // cancelAgentRun serves POST /v1/runs/{id}/cancel.

@@ -3,10 +3,12 @@ package httpapi
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/secure-agent/saa/host/agents"
 )
@@ -25,9 +27,16 @@ func (m *engineMock) Start(_ context.Context, s agents.StartRequest) (agents.Run
 	defer m.mu.Unlock()
 	m.starts = append(m.starts, s)
 	v := agents.RunView{ID: "run_MOCK" + string(rune('A'+len(m.starts))), Kind: "agent", Agent: s.Agent, ClientID: s.Principal.ClientID,
-		Status: agents.StatusWaitingForApproval, PendingApprovals: []agents.Pending{{CallID: "c1", Tool: "echo-echo"}}}
+		Status: agents.StatusWaitingForApproval, PendingApprovals: []agents.Pending{pendingEcho()}, CreatedAt: time.Now().UTC()}
 	m.runs[v.ID] = v
 	return v, nil
+}
+
+// pendingEcho is a paused call as the agent loop builds it.
+func pendingEcho() agents.Pending {
+	return agents.Pending{CallID: "c1", Agent: "helper", Tool: "echo-echo", Description: "Echo a message.",
+		Arguments: json.RawMessage(`{"message":"hi"}`), Plugin: "echo", Action: "echo", Effect: "read",
+		Scopes: []string{"echo:call"}, Hash: "h", ExpiresAt: time.Now().Add(time.Hour).UTC()}
 }
 
 func (m *engineMock) Get(_ context.Context, id string) (agents.RunView, error) {

@@ -47,6 +47,9 @@ func (s *Server) openAPIDoc() ([]byte, error) {
 	if s.cfg.Semantic != nil {
 		parts = append(parts, openapi.PartSemantic)
 	}
+	if s.cfg.Agents != nil {
+		parts = append(parts, openapi.PartAgents)
+	}
 	doc, err := openapi.Build(plugins, s.cfg.PublicURL, version, parts...)
 	if err != nil {
 		return nil, err

@@ -9,10 +9,16 @@ import (
 	"github.com/secure-agent/saa/manifests"
 )
 
-func components(plugins []*manifests.Manifest, publicURL string, semanticOn bool) map[string]any {
+func components(plugins []*manifests.Manifest, publicURL string, on mounted) map[string]any {
 	schemas := fixedSchemas()
 	scopes := scopeDescriptions(plugins)
-	if semanticOn {
+	parameters := fixedParameters()
+	if on.agents {
+		maps.Copy(schemas, agentSchemas())
+		maps.Copy(scopes, agentScopes())
+		parameters["AgentIdempotencyKey"] = agentIdempotencyKey()
+	}
+	if on.semantic {
 		maps.Copy(schemas, semanticSchemas())
 		maps.Copy(scopes, semanticScopes())
 	}
@@ -29,7 +35,7 @@ func components(plugins []*manifests.Manifest, publicURL string, semanticOn bool
 	return map[string]any{
 		"schemas":    schemas,
 		"responses":  fixedResponses(),
-		"parameters": fixedParameters(),
+		"parameters": parameters,
 		"headers":    fixedHeaders(),
 		"securitySchemes": map[string]any{"oauth2": map[string]any{
 			"type":        "oauth2",

@@ -8,9 +8,11 @@ package openapi
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
+	"github.com/secure-agent/saa/host/agents"
 	"github.com/secure-agent/saa/manifests"
 )
 
@@ -20,7 +22,7 @@ import (
 // the run and catalog endpoints. publicURL is the server's base URL; parts
 // are the optional parts of the surface the server mounts.
 func Build(plugins []*manifests.Manifest, publicURL, version string, parts ...Part) ([]byte, error) {
-	semanticOn := slices.Contains(parts, PartSemantic)
+	on := mounted{semantic: slices.Contains(parts, PartSemantic), agents: slices.Contains(parts, PartAgents)}
 	doc := map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{
@@ -31,9 +33,9 @@ func Build(plugins []*manifests.Manifest, publicURL, version string, parts ...Pa
 		},
 		"servers":    []any{map[string]any{"url": publicURL}},
 		"security":   []any{map[string]any{"oauth2": []any{}}},
-		"tags":       tags(plugins, semanticOn),
-		"paths":      paths(plugins, semanticOn),
-		"components": components(plugins, publicURL, semanticOn),
+		"tags":       tags(plugins, on),
+		"paths":      paths(plugins, on),
+		"components": components(plugins, publicURL, on),
 	}
 	b, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
@@ -49,10 +51,20 @@ type Part string
 // server has one.
 const PartSemantic Part = "semantic"
 
+// PartAgents is the agents' API (/v1/agents and the agent-run operations
+// under /v1/runs/{id}), mounted when agents are configured.
+const PartAgents Part = "agents"
+
+// mounted says which optional parts the document describes.
+type mounted struct{ semantic, agents bool }
+
 // tags gives each plugin a tag, so docs group its actions.
-func tags(plugins []*manifests.Manifest, semanticOn bool) []any {
+func tags(plugins []*manifests.Manifest, on mounted) []any {
 	out := []any{map[string]any{"name": "runtime", "description": "The catalog and asynchronous runs."}}
-	if semanticOn {
+	if on.agents {
+		out = append(out, map[string]any{"name": "agents", "description": "Agents: start durable runs, follow them, approve or reject their paused calls, cancel them."})
+	}
+	if on.semantic {
 		out = append(out, map[string]any{"name": "semantic", "description": "The semantic layer: the warehouse's datasets and the context to write SQL for a question."})
 	}
 	for _, m := range plugins {
@@ -64,15 +76,18 @@ func tags(plugins []*manifests.Manifest, semanticOn bool) []any {
 	return out
 }
 
-func paths(plugins []*manifests.Manifest, semanticOn bool) map[string]any {
+func paths(plugins []*manifests.Manifest, on mounted) map[string]any {
 	out := map[string]any{
 		"/v1/actions":   map[string]any{"get": catalogOperation()},
-		"/v1/runs/{id}": map[string]any{"get": runOperation()},
+		"/v1/runs/{id}": map[string]any{"get": runOperation(on.agents)},
 	}
 	for path, op := range ragPaths() {
 		out[path] = op
 	}
-	if semanticOn {
+	if on.agents {
+		maps.Copy(out, agentPaths())
+	}
+	if on.semantic {
 		for path, op := range semanticPaths() {
 			out[path] = op
 		}
@@ -193,11 +208,20 @@ func catalogOperation() map[string]any {
 	}
 }
 
-func runOperation() map[string]any {
+// runOperation reads a run: an action's, or with agents an agent's, which
+// answers another shape with kind agent.
+func runOperation(agentsOn bool) map[string]any {
+	desc := "The run's status (queued, running, succeeded, failed), its result or error, and its timings. Only the client that started a run may read it."
+	schema := ref("schemas", "Run")
+	if agentsOn {
+		desc = "An action's run (Run): its status (queued, running, succeeded, failed), its result or error, and its timings; only the client that started it may read it. " +
+			"Or an agent's run (AgentRun, whose kind is agent): its status, steps, token usage, the calls waiting for approval, and its output or error; the client that started it, or a holder of " + agents.ScopeApprove + ", may read it."
+		schema = map[string]any{"oneOf": []any{ref("schemas", "Run"), ref("schemas", "AgentRun")}}
+	}
 	return map[string]any{
 		"operationId": "getRun",
 		"summary":     "Get an asynchronous run",
-		"description": "The run's status (queued, running, succeeded, failed), its result or error, and its timings. Only the client that started a run may read it.",
+		"description": desc,
 		"tags":        []any{"runtime"},
 		"parameters": []any{map[string]any{
 			"name": "id", "in": "path", "required": true, "description": "The run id from the Location header.",
@@ -206,7 +230,7 @@ func runOperation() map[string]any {
 		"responses": map[string]any{
 			"200": map[string]any{
 				"description": "The run.",
-				"content":     map[string]any{"application/json": map[string]any{"schema": ref("schemas", "Run")}},
+				"content":     map[string]any{"application/json": map[string]any{"schema": schema}},
 			},
 			"401": ref("responses", "Unauthorized"),
 			"404": ref("responses", "Problem"),

@@ -70,7 +70,9 @@ func DefaultOptions() Options {
 		ClosedIfPresent: []string{"SemanticDatasets", "SemanticSummary", "SemanticDataset", "SemanticField",
 			"SemanticAIContext", "SemanticRelationship", "SemanticMetric", "SemanticFilter", "SemanticVerifiedQuery",
 			"SemanticContext", "SemanticContextField", "SemanticContextDataset", "SemanticContextRelationship",
-			"SemanticContextNamed"},
+			"SemanticContextNamed",
+			"AgentList", "AgentListing", "AgentRunRequest", "AgentRun", "AgentRunError", "AgentUsage", "AgentStep",
+			"AgentPendingApproval", "AgentRunStatus", "AgentDecisionRequest", "AgentDecision", "AgentCancel"},
 	}
 }
 
@@ -178,6 +180,12 @@ func (c *Checker) Check(method, path string, status int, header http.Header, bod
 	if _, ok := content[mt]; !ok {
 		return fmt.Errorf("%w: %s %s %d: Content-Type %s is not one of %v", ErrMismatch, method, template, status, mt, slices.Sorted(mapKeys(content)))
 	}
+	if mt == eventStream {
+		if err := c.checkEvents(ptr+"/content/"+escape(mt), content[mt], body); err != nil {
+			return fmt.Errorf("%s %s %d: %w", method, template, status, err)
+		}
+		return nil
+	}
 	if err := c.checkBody(ptr+"/content/"+escape(mt)+"/schema", mt, header, body); err != nil {
 		return fmt.Errorf("%s %s %d: %w", method, template, status, err)
 	}
@@ -199,6 +207,48 @@ func (c *Checker) checkBody(ptr, mt string, header http.Header, body []byte) err
 	}
 	if err := sch.Validate(v); err != nil {
 		return fmt.Errorf("%w: body %.300s: %v", ErrMismatch, body, err)
+	}
+	return nil
+}
+
+// eventStream is the media type of server-sent events.
+const eventStream = "text/event-stream"
+
+// checkEvents validates each server-sent event of body against the schema
+// its media type names for the event under x-saa-events (at ptr): an event
+// it does not name, or data that is not JSON, disagrees.
+func (c *Checker) checkEvents(ptr string, media any, body []byte) error {
+	m, _ := media.(map[string]any)
+	named, _ := m["x-saa-events"].(map[string]any)
+	for _, block := range strings.Split(strings.ReplaceAll(string(body), "\r\n", "\n"), "\n\n") {
+		name, data := "message", []string(nil)
+		for _, line := range strings.Split(block, "\n") {
+			field, value, _ := strings.Cut(line, ":")
+			value = strings.TrimPrefix(value, " ")
+			switch field {
+			case "event":
+				name = value
+			case "data":
+				data = append(data, value)
+			}
+		}
+		if data == nil {
+			continue // a comment, or the end of the stream
+		}
+		if named[name] == nil {
+			return fmt.Errorf("%w: event %q is not one of %v", ErrMismatch, name, slices.Sorted(mapKeys(named)))
+		}
+		sch, err := c.schema(ptr + "/x-saa-events/" + escape(name))
+		if err != nil {
+			return err
+		}
+		v, err := jsonschema.UnmarshalJSON(strings.NewReader(strings.Join(data, "\n")))
+		if err != nil {
+			return fmt.Errorf("%w: event %s: data is not JSON: %v", ErrMismatch, name, err)
+		}
+		if err := sch.Validate(v); err != nil {
+			return fmt.Errorf("%w: event %s %.300s: %v", ErrMismatch, name, strings.Join(data, "\n"), err)
+		}
 	}
 	return nil
 }
