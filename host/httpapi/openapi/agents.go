@@ -134,7 +134,10 @@ func agentRunEventsOperation() map[string]any {
 				"headers": map[string]any{"Cache-Control": map[string]any{
 					"description": "no-store", "schema": map[string]any{"type": "string"}}},
 				"content": map[string]any{"text/event-stream": map[string]any{
-					"schema": map[string]any{"type": "string", "description": "Server-sent events; x-saa-events names each event's data schema."},
+					"schema": map[string]any{
+						"type": "string", "description": "Server-sent events. contentSchema says what an event's data may be; x-saa-events names the schema of each event's data.",
+						"contentSchema": map[string]any{"anyOf": []any{ref("schemas", "AgentStep"), ref("schemas", "AgentRunStatus"), ref("schemas", "AgentRun")}},
+					},
 					"x-saa-events": map[string]any{
 						"step":   ref("schemas", "AgentStep"),
 						"status": ref("schemas", "AgentRunStatus"),

@@ -64,7 +64,7 @@ func TestBuildSemanticOnlyWhenMounted(t *testing.T) {
 		}
 	}
 	for _, name := range closed {
-		if with.Components.Schemas[name] == nil {
+		if strings.HasPrefix(name, "Semantic") && with.Components.Schemas[name] == nil {
 			t.Errorf("openapitest closes %s, which the document does not have", name)
 		}
 	}

@@ -1,7 +1,9 @@
 // Package openapitest checks HTTP answers against a served OpenAPI 3.1
 // document: the status is documented for the operation, the content type is
 // one it lists, and the body validates against its schema (OpenAPI 3.1
-// schemas are JSON Schema 2020-12). End-to-end tests route their client
+// schemas are JSON Schema 2020-12); a text/event-stream answer's events are
+// validated against the schemas its media type names under x-saa-events.
+// End-to-end tests route their client
 // through Transport so that the document cannot drift from what the server
 // does without a test failing.
 //

@@ -87,3 +87,47 @@ func TestClosedIfPresent(t *testing.T) {
 		t.Fatal("New accepted an absent closed schema")
 	}
 }
+
+const eventsDoc = `{
+  "openapi": "3.1.0",
+  "paths": {
+    "/v1/runs/{id}/events": {"get": {"responses": {
+      "200": {"description": "events", "content": {"text/event-stream": {"schema": {"type": "string"},
+        "x-saa-events": {"step": {"$ref": "#/components/schemas/Step"}, "end": {"type": "object", "required": ["done"]}}}}}
+    }}}
+  },
+  "components": {"schemas": {"Step": {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}}}
+}`
+
+func TestCheckEvents(t *testing.T) {
+	c, err := New([]byte(eventsDoc), Options{Closed: []string{"Step"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sse := http.Header{"Content-Type": {"text/event-stream"}}
+	tests := []struct {
+		name, body string
+		ok         bool
+	}{
+		{"steps and end", "id: 0\nevent: step\ndata: {\"n\":0}\n\nid: 1\nevent: step\ndata: {\"n\":1}\n\nevent: end\ndata: {\"done\":true}\n\n", true},
+		{"CRLF lines and a comment", ": hello\r\n\r\nevent: step\r\ndata: {\"n\":0}\r\n\r\n", true},
+		{"empty stream", "", true},
+		{"data split over lines", "event: step\ndata: {\"n\":\ndata: 2}\n\n", true},
+		{"event not named", "event: progress\ndata: {}\n\n", false},
+		{"unnamed event", "data: {\"n\":0}\n\n", false},
+		{"data against its schema", "event: step\ndata: {\"n\":\"one\"}\n\n", false},
+		{"member a closed schema lacks", "event: step\ndata: {\"n\":0,\"secret\":\"x\"}\n\n", false},
+		{"data not JSON", "event: end\ndata: done\n\n", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := c.Check("GET", "/v1/runs/r1/events", 200, sse, []byte(tt.body))
+			if (err == nil) != tt.ok {
+				t.Fatalf("Check = %v, want ok %v", err, tt.ok)
+			}
+			if err != nil && !errors.Is(err, ErrMismatch) {
+				t.Fatalf("Check = %v, want ErrMismatch", err)
+			}
+		})
+	}
+}
