@@ -251,4 +251,14 @@ func TestRunEvents(t *testing.T) {
 	if r := f.call(http.MethodGet, "/v1/runs/"+id+"/events", stranger, ""); r.StatusCode != 404 {
 		t.Fatalf("a stranger streamed the run: %d", r.StatusCode)
 	}
+	// The finished run's whole stream, checked event by event against the
+	// document by the fixture's client; the engine's null pending calls
+	// answer [], as the document says.
+	r = f.call(http.MethodGet, "/v1/runs/"+id+"/events", runner, "")
+	if r.StatusCode != 200 || !strings.Contains(string(r.body), "event: end\n") || !strings.Contains(string(r.body), `"pending_approvals":[]`) {
+		t.Fatalf("whole stream: %d %s", r.StatusCode, r.body)
+	}
+	if f.openapi.Seen()["GET /v1/runs/{id}/events 200"] == 0 {
+		t.Fatalf("the stream was not checked: %v", f.openapi.Seen())
+	}
 }
