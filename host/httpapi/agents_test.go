@@ -69,15 +69,19 @@ func (m *engineMock) Cancel(_ context.Context, id string) error {
 func (m *engineMock) List(context.Context) ([]agents.RunView, error) { return nil, nil }
 
 func agentsFixture(t *testing.T) (*fixture, *engineMock) {
+	eng, runs := agentRuns(t)
+	f := newFixture(t, options{config: func(c *Config) { c.Agents = runs }})
+	return f, eng
+}
+
+// agentRuns is the agent helper on an engineMock.
+func agentRuns(t *testing.T) (*engineMock, *AgentRuns) {
 	eng := &engineMock{runs: map[string]agents.RunView{}}
 	d, err := agents.Parse("helper.yaml", []byte("name: helper\ndescription: helps\nmodel: {name: m}\ninstructions: help\ntools: [echo.echo]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := newFixture(t, options{config: func(c *Config) {
-		c.Agents = &AgentRuns{Agents: agents.Set{"helper": d}, Engine: eng}
-	}})
-	return f, eng
+	return eng, &AgentRuns{Agents: agents.Set{"helper": d}, Engine: eng}
 }
 
 func TestAgentRoutes(t *testing.T) {

@@ -26,6 +26,12 @@ verified_queries:
 }
 
 func semanticFixture(t *testing.T) *fixture {
+	l := semanticLayer(t)
+	return newFixture(t, options{config: func(c *Config) { c.Semantic = l }})
+}
+
+// semanticLayer loads semanticFiles.
+func semanticLayer(t *testing.T) *semantic.Layer {
 	dir := t.TempDir()
 	for name, doc := range semanticFiles {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(doc), 0o600); err != nil {
@@ -36,7 +42,7 @@ func semanticFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newFixture(t, options{config: func(c *Config) { c.Semantic = l }})
+	return l
 }
 
 func TestSemanticEndpointsAreScoped(t *testing.T) {
