@@ -140,19 +140,33 @@ type returnHandleKey struct{}
 // WithReturnHandle returns a context whose invocation answers with a handle
 // whatever the output's size (HTTP: Prefer: return=handle).
 func WithReturnHandle(ctx context.Context) context.Context {
-	return context.WithValue(ctx, returnHandleKey{}, true)
+	return context.WithValue(ctx, returnHandleKey{}, int64(0))
 }
 
-func returnHandle(ctx context.Context) bool {
-	v, _ := ctx.Value(returnHandleKey{}).(bool)
-	return v
+// WithHandleOver returns a context whose invocation answers with a handle
+// when the output is over n bytes, and with the output itself otherwise
+// (HTTP: Prefer: return=handle; over=n). An agent loop uses it so that an
+// output too large for the model's context is never cut, and the action
+// never has to run a second time to get it as a handle.
+func WithHandleOver(ctx context.Context, n int64) context.Context {
+	return context.WithValue(ctx, returnHandleKey{}, max(n, 0))
+}
+
+// HandleOver reports whether ctx asks for a handle, and over what output
+// size: 0 for any output (WithReturnHandle).
+func HandleOver(ctx context.Context) (int64, bool) {
+	v, ok := ctx.Value(returnHandleKey{}).(int64)
+	return v, ok
 }
 
 // toHandle replaces a validated output with a handle's envelope when the
 // caller asked for one or the action's threshold is exceeded.
 func (rt *Runtime) toHandle(ctx context.Context, p Principal, plugin string, act manifests.Action, out []byte) ([]byte, error) {
 	over := act.RAG != nil && int64(len(out)) > act.RAG.Threshold
-	if !over && !returnHandle(ctx) {
+	if n, ok := HandleOver(ctx); ok && int64(len(out)) > n {
+		over = true
+	}
+	if !over {
 		return out, nil
 	}
 	env, err := rt.ingest(ctx, p, out, plugin, act.Name)

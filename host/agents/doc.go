@@ -17,6 +17,9 @@
 //     canonical JSON arguments and principal — is used once, expires, and is
 //     re-checked just before the call runs.
 //   - Budgets (turns, tool calls, tokens, wall time) end a runaway run.
+//   - A tool output too large for the context becomes a RAG handle of the
+//     run's principal; the rag tools answer only for handles this run's
+//     outputs became, and the Invoker again only for the principal's own.
 //
 // What is NOT a boundary: the model may still be talked into calling an
 // allowed tool with allowed arguments for a bad reason; approvals exist for

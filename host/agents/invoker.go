@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/rag"
 )
 
 // Invoker runs plugin actions for a principal. *host.Runtime implements it
@@ -16,8 +17,16 @@ type Invoker interface {
 	// its scopes, input matches its schema. Errors wrap host.ErrNotFound,
 	// host.ErrForbidden or host.ErrInvalidInput.
 	Check(p host.Principal, plugin, action string, input []byte) error
-	// Invoke runs the action and returns its output JSON.
+	// Invoke runs the action and returns its output JSON. When ctx carries
+	// host.WithHandleOver, an output over that size comes back as a
+	// handle's envelope instead (see rag.HandleOf).
 	Invoke(ctx context.Context, p host.Principal, plugin, action string, input []byte) ([]byte, error)
+	// Search searches a handle of p's; any other handle, whoever owns it,
+	// is an error wrapping host.ErrHandleNotFound.
+	Search(ctx context.Context, p host.Principal, handle string, o rag.SearchOptions) ([]rag.Hit, error)
+	// Chunks expands chunk id of p's handle with up to neighbours chunks on
+	// each side; errors as Search.
+	Chunks(ctx context.Context, p host.Principal, handle string, id, neighbours int) ([]rag.Chunk, error)
 }
 
 var _ Invoker = (*host.Runtime)(nil)

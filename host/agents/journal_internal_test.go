@@ -5,8 +5,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/llm"
+	"github.com/secure-agent/saa/host/rag"
 )
 
 // replayJournal plays back recorded steps like a durable engine replaying a
@@ -70,6 +73,47 @@ func TestInvokeStepAfterACrash(t *testing.T) {
 			}
 			if c.name == "write recorded: its result is replayed" && !strings.Contains(string(res.Output), "old") {
 				t.Fatalf("output = %s, want the recorded one", res.Output)
+			}
+		})
+	}
+}
+
+// ragInvoker answers searches of one handle and counts them.
+type ragInvoker struct {
+	countingInvoker
+	searches int
+}
+
+func (r *ragInvoker) Search(_ context.Context, _ host.Principal, h string, _ rag.SearchOptions) ([]rag.Hit, error) {
+	r.searches++
+	if h != testHandle {
+		return nil, host.ErrHandleNotFound
+	}
+	return []rag.Hit{{ID: 3, Text: "fresh"}}, nil
+}
+
+var testHandle = "rag_" + strings.Repeat("b", 26)
+
+func TestRAGStepIsJournaled(t *testing.T) {
+	d := &Definition{Name: "a"}
+	call := llm.ToolCall{ID: "c", Name: rag.ToolSearch, Arguments: `{"handle":"` + testHandle + `","query":"x"}`}
+	for _, c := range []struct {
+		name         string
+		recorded     map[string][]byte
+		wantSearches int
+		want         string
+	}{
+		{"first run searches", map[string][]byte{}, 1, "fresh"},
+		{"a recorded search is replayed, not run", map[string][]byte{"rag:1": []byte(`{"output":{"hits":[{"text":"recorded"}]}}`)}, 0, "recorded"},
+		{"a search begun but not recorded runs again: it only reads", map[string][]byte{"tool:1": []byte(`{}`)}, 1, "fresh"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			inv := &ragInvoker{}
+			ru := &run{r: &Runner{Invoker: inv}, journal: &replayJournal{rec: c.recorded}, handles: map[string]bool{testHandle: true},
+				budget: newBudget(Limits{MaxToolCalls: 5, Timeout: time.Minute})}
+			out, err := ru.callRAG(context.Background(), d, host.Principal{}, call)
+			if err != nil || inv.searches != c.wantSearches || !strings.Contains(out, c.want) {
+				t.Fatalf("out = %q, err = %v, searches = %d; want %d and %q", out, err, inv.searches, c.wantSearches, c.want)
 			}
 		})
 	}

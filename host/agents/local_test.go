@@ -1,6 +1,8 @@
 package agents_test
 
 import (
+	"strconv"
+	"sync/atomic"
 	"testing"
 
 	"github.com/secure-agent/saa/host"
@@ -12,10 +14,13 @@ import (
 func TestSuiteInProcess(t *testing.T) {
 	gh := agentstest.NewGitHub(t)
 	rt := agentstest.Runtime(t, gh)
+	var n atomic.Int64
 	agentstest.Suite(t, agentstest.Env{
 		GitHub: gh,
 		Invoker: func(t *testing.T, scopes ...string) (agents.Invoker, host.Principal) {
-			return rt, host.Principal{ClientID: "agent", Subject: "agent", Scopes: scopes}
+			// Each one is its own principal, as over REST each is its own client.
+			id := "agent-" + strconv.FormatInt(n.Add(1), 10)
+			return rt, host.Principal{ClientID: id, Subject: id, Scopes: scopes}
 		},
 	})
 }

@@ -14,9 +14,11 @@ import (
 	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/audit"
 	"github.com/secure-agent/saa/host/llm"
+	"github.com/secure-agent/saa/host/rag"
 )
 
-// maxToolOutput bounds what one tool result puts into the conversation.
+// maxToolOutput bounds what one tool result puts into the conversation: a
+// larger output is asked for as a handle, which the rag tools then search.
 const maxToolOutput = 64 << 10
 
 // converse runs d's conversation for p from input until the model answers
@@ -29,6 +31,7 @@ func (ru *run) converse(ctx context.Context, d *Definition, p host.Principal, in
 		if err != nil {
 			return "", err
 		}
+		ru.offerRAG(&ts)
 		resp, err := ru.chat(ctx, d, msgs, ts.list)
 		if err != nil {
 			return "", err
@@ -123,6 +126,9 @@ func (ru *run) call(ctx context.Context, d *Definition, p host.Principal, ts too
 	case "ask":
 		out, err := ru.ask(ctx, d, p, o.agent, call)
 		return out, nil, err
+	case "rag":
+		out, err := ru.callRAG(ctx, d, p, call)
+		return out, nil, err
 	}
 	out, err := ru.callAction(ctx, d, p, o.action, call)
 	return out, nil, err
@@ -205,6 +211,11 @@ func (ru *run) callAction(ctx context.Context, d *Definition, p host.Principal, 
 	}
 	step.Status = "ok"
 	ru.record(step)
+	if h, ok := rag.HandleOf(res.Output); ok {
+		ru.mu.Lock()
+		ru.handles[h] = true
+		ru.mu.Unlock()
+	}
 	return clipOutput(res.Output), nil
 }
 
@@ -232,7 +243,10 @@ func (ru *run) invokeStep(ctx context.Context, p host.Principal, a host.ActionIn
 		if !fresh {
 			return toolResult{Interrupted: true}, nil
 		}
-		ctx, cancel := context.WithTimeout(host.WithRunID(ctx, ru.req.ID), ru.budget.remaining())
+		// An output too large for the model's context comes back as a
+		// handle rather than being cut.
+		ctx = host.WithHandleOver(host.WithRunID(ctx, ru.req.ID), maxToolOutput)
+		ctx, cancel := context.WithTimeout(ctx, ru.budget.remaining())
 		defer cancel()
 		out, err := ru.r.Invoker.Invoke(ctx, p, a.Plugin, a.Name, args)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/rag"
 )
 
 // catalogInvoker lists a fixed catalog, filtered by scopes like the runtime.
@@ -96,4 +97,12 @@ func FuzzCanonicalArgs(f *testing.F) {
 			t.Fatalf("canonical form %s is not stable: %s, %v", c, again, err)
 		}
 	})
+}
+
+func (catalogInvoker) Search(context.Context, host.Principal, string, rag.SearchOptions) ([]rag.Hit, error) {
+	return nil, host.ErrHandleNotFound
+}
+
+func (catalogInvoker) Chunks(context.Context, host.Principal, string, int, int) ([]rag.Chunk, error) {
+	return nil, host.ErrHandleNotFound
 }

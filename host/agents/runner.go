@@ -127,6 +127,9 @@ type run struct {
 	res    Result
 	budget budget
 	nonces map[string]bool // approval nonces used
+	// handles are the handles this run's tool outputs became: the only
+	// ones its rag tools answer for.
+	handles map[string]bool
 }
 
 // Run runs req to its end: an answer, a failure, a budget spent or ctx
@@ -135,7 +138,7 @@ func (r *Runner) Run(ctx context.Context, req Request) Result {
 	if req.ID == "" {
 		req.ID = newNonce()
 	}
-	ru := &run{r: r, req: req, journal: req.Journal, nonces: map[string]bool{}, log: r.logger().With("run_id", req.ID)}
+	ru := &run{r: r, req: req, journal: req.Journal, nonces: map[string]bool{}, handles: map[string]bool{}, log: r.logger().With("run_id", req.ID)}
 	if ru.journal == nil {
 		ru.journal = Direct{}
 	}

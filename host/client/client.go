@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -186,7 +187,11 @@ func (c *Client) Invoke(ctx context.Context, p host.Principal, plugin, action st
 	if err := c.Check(p, plugin, action, input); err != nil {
 		return nil, err
 	}
-	out, err := c.do(ctx, http.MethodPost, "/v1/actions/"+url.PathEscape(plugin)+"/"+url.PathEscape(action), input)
+	var hdr http.Header
+	if n, ok := host.HandleOver(ctx); ok {
+		hdr = http.Header{"Prefer": {"return=handle; over=" + strconv.FormatInt(n, 10)}}
+	}
+	out, err := c.send(ctx, http.MethodPost, "/v1/actions/"+url.PathEscape(plugin)+"/"+url.PathEscape(action), input, hdr)
 	if err != nil {
 		return nil, fmt.Errorf("plugin/%s: %w", plugin, err)
 	}
@@ -196,6 +201,11 @@ func (c *Client) Invoke(ctx context.Context, p host.Principal, plugin, action st
 // do sends a request with a JSON body and returns the answer's body, or the
 // problem it answered turned into an error.
 func (c *Client) do(ctx context.Context, method, path string, body []byte) ([]byte, error) {
+	return c.send(ctx, method, path, body, nil)
+}
+
+// send is do with extra request headers.
+func (c *Client) send(ctx context.Context, method, path string, body []byte, hdr http.Header) ([]byte, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -208,6 +218,9 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) ([]by
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
+	for k, v := range hdr {
+		req.Header[k] = v
+	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", method, path, scrub(err))

@@ -46,5 +46,16 @@ func problemError(status int, body []byte) error {
 	default:
 		sentinel = ErrServer
 	}
-	return fmt.Errorf("%w: HTTP %d %s: %s", sentinel, status, kind, detail)
+	return &problemErr{status: status, detail: detail, err: fmt.Errorf("%w: HTTP %d %s: %s", sentinel, status, kind, detail)}
 }
+
+// problemErr keeps an answer's status and detail beside the error, for
+// callers that tell apart answers sharing a status.
+type problemErr struct {
+	status int
+	detail string
+	err    error
+}
+
+func (e *problemErr) Error() string { return e.err.Error() }
+func (e *problemErr) Unwrap() error { return e.err }

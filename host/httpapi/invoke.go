@@ -31,7 +31,8 @@ type invocation struct {
 	input          []byte
 	idempotencyKey string
 	callbackURL    string
-	returnHandle   bool // Prefer: return=handle
+	returnHandle   bool  // Prefer: return=handle
+	handleOver     int64 // its over=n parameter: only outputs over n bytes
 }
 
 // invoke serves POST /v1/actions/{plugin}/{action}: the body is the input,
@@ -65,7 +66,10 @@ func (s *Server) decodeInvocation(w http.ResponseWriter, r *http.Request) (invoc
 		action:         chi.URLParam(r, "action"),
 		idempotencyKey: r.Header.Get(HeaderIdempotencyKey),
 		callbackURL:    r.Header.Get(HeaderCallbackURL),
-		returnHandle:   prefersHandle(r),
+	}
+	var perr *problem.Error
+	if inv.returnHandle, inv.handleOver, perr = prefersHandle(r); perr != nil {
+		return inv, perr
 	}
 	if inv.returnHandle && prefersAsync(r) {
 		return inv, problem.New(http.StatusBadRequest, problem.KindBadRequest, "Prefer: return=handle is for synchronous calls; an action's rag threshold applies to async runs too")
@@ -129,7 +133,7 @@ func prefersAsync(r *http.Request) bool {
 // path (sync, idempotent, async) is measured the same way.
 func (s *Server) call(ctx context.Context, inv invocation, runID string) ([]byte, error) {
 	if inv.returnHandle {
-		ctx = host.WithReturnHandle(ctx)
+		ctx = host.WithHandleOver(ctx, inv.handleOver)
 	}
 	return s.invoker.Invoke(host.WithRunID(ctx, runID), inv.principal, inv.plugin, inv.action, inv.input)
 }

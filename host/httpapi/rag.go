@@ -92,15 +92,30 @@ func ragError(err error) *problem.Error {
 }
 
 // prefersHandle reports whether the client asked for the output as a handle
-// (Prefer: return=handle, RFC 7240's "return" preference with SAA's value).
-func prefersHandle(r *http.Request) bool {
+// (Prefer: return=handle, RFC 7240's "return" preference with SAA's value),
+// and its over=n parameter if any: a handle only for outputs over n bytes.
+func prefersHandle(r *http.Request) (bool, int64, *problem.Error) {
 	for _, v := range r.Header.Values("Prefer") {
 		for _, pref := range strings.Split(v, ",") {
-			name, value, _ := strings.Cut(strings.TrimSpace(pref), "=")
-			if strings.EqualFold(strings.TrimSpace(name), "return") && strings.EqualFold(strings.Trim(strings.TrimSpace(value), `"`), "handle") {
-				return true
+			params := strings.Split(pref, ";")
+			name, value, _ := strings.Cut(strings.TrimSpace(params[0]), "=")
+			if !strings.EqualFold(strings.TrimSpace(name), "return") || !strings.EqualFold(strings.Trim(strings.TrimSpace(value), `"`), "handle") {
+				continue
 			}
+			var over int64
+			for _, p := range params[1:] {
+				k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+				if !strings.EqualFold(strings.TrimSpace(k), "over") {
+					continue
+				}
+				n, err := strconv.ParseInt(strings.Trim(strings.TrimSpace(v), `"`), 10, 64)
+				if err != nil || n < 0 {
+					return false, 0, problem.New(http.StatusBadRequest, problem.KindBadRequest, "Prefer: return=handle; over= must be a non-negative number of bytes")
+				}
+				over = n
+			}
+			return true, over, nil
 		}
 	}
-	return false
+	return false, 0, nil
 }

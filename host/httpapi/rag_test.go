@@ -122,10 +122,40 @@ func TestInvokeReturnsHandleAndSearchOverREST(t *testing.T) {
 			t.Errorf("async with return=handle: %d %s", r.StatusCode, r.body)
 		}
 	})
+	t.Run("over=n makes a handle only of an output over n bytes", func(t *testing.T) {
+		small := `{"message":"x"}`
+		if r := f.call(http.MethodPost, "/v1/actions/echo/echo", tok, small, "Prefer", "return=handle; over=65536"); r.StatusCode != http.StatusOK || string(r.body) != small {
+			t.Errorf("small output: %d %s", r.StatusCode, r.body)
+		}
+		r := f.call(http.MethodPost, "/v1/actions/echo/echo", tok, longMessage(), "Prefer", `return=handle; over="1024"`)
+		var env struct{ Handle string }
+		if json.Unmarshal(r.body, &env); r.StatusCode != http.StatusOK || env.Handle == "" {
+			t.Errorf("large output: %d %.200s", r.StatusCode, r.body)
+		}
+		for _, bad := range []string{"return=handle; over=-1", "return=handle; over=lots", "return=handle;over="} {
+			if r := f.call(http.MethodPost, "/v1/actions/echo/echo", tok, small, "Prefer", bad); r.StatusCode != http.StatusBadRequest {
+				t.Errorf("%s: %d %s", bad, r.StatusCode, r.body)
+			}
+		}
+	})
 	t.Run("without the preference the output comes back whole", func(t *testing.T) {
 		r := f.call(http.MethodPost, "/v1/actions/echo/echo", tok, `{"message":"x"}`, "Prefer", "return=minimal")
 		if r.StatusCode != http.StatusOK || string(r.body) != `{"message":"x"}` {
 			t.Fatalf("%d %s", r.StatusCode, r.body)
+		}
+	})
+}
+
+func FuzzPrefersHandle(f *testing.F) {
+	for _, s := range []string{"return=handle", "return=handle; over=65536", `return="handle"; over="1"`, "respond-async, return=handle;over=-1", "return=minimal", ";;=,"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		r, _ := http.NewRequest(http.MethodPost, "/", nil)
+		r.Header.Set("Prefer", v)
+		ok, over, perr := prefersHandle(r)
+		if over < 0 || (perr != nil && ok) || (!ok && over != 0) {
+			t.Fatalf("%q: ok %v, over %d, err %v", v, ok, over, perr)
 		}
 	})
 }

@@ -29,9 +29,10 @@ type Env struct {
 
 // Test agents beside the examples.
 var extra = map[string]string{
-	"relay": "name: relay\nmodel: {name: m}\ninstructions: relay\ntools: [echo.echo, github.create_issue]\napproval: writes\n",
-	"boss":  "name: boss\nmodel: {name: m}\ninstructions: boss\ntools: [echo.echo]\nagents_as_tools: [analyst]\napproval: writes\n",
-	"tight": "name: tight\nmodel: {name: m}\ninstructions: t\ntools: [echo.echo]\napproval: none\nlimits: {max_turns: 2, max_tool_calls: 3, max_tokens: 40, timeout: 1s}\n",
+	"relay":  "name: relay\nmodel: {name: m}\ninstructions: relay\ntools: [echo.echo, github.create_issue]\napproval: writes\n",
+	"boss":   "name: boss\nmodel: {name: m}\ninstructions: boss\ntools: [echo.echo]\nagents_as_tools: [analyst]\napproval: writes\n",
+	"reader": "name: reader\nmodel: {name: m}\ninstructions: read\ntools: [echo.echo]\napproval: none\n",
+	"tight":  "name: tight\nmodel: {name: m}\ninstructions: t\ntools: [echo.echo]\napproval: none\nlimits: {max_turns: 2, max_tool_calls: 3, max_tokens: 40, timeout: 1s}\n",
 }
 
 // Agents returns the example agents and the suite's own.
@@ -158,6 +159,7 @@ func Suite(t *testing.T, env Env) {
 	t.Run("budgets end a runaway run", func(t *testing.T) { testBudgets(t, env) })
 	t.Run("agent as tool runs narrowed", func(t *testing.T) { testAsk(t, env) })
 	t.Run("refusals before any model call", func(t *testing.T) { testRefusals(t, env) })
+	t.Run("large outputs become handles the run searches", func(t *testing.T) { testRAG(t, env) })
 }
 
 func testApproved(t *testing.T, env Env) {

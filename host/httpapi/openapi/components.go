@@ -70,8 +70,8 @@ func fixedParameters() map[string]any {
 		return map[string]any{"name": name, "in": "header", "required": false, "description": desc, "schema": schema}
 	}
 	return map[string]any{
-		"Prefer": header("Prefer", "respond-async runs the action in the background: the answer is 202 with Location: /v1/runs/{id}. return=handle answers a RAG handle's envelope (handle, summary, how to query) instead of the output; an output over the action's rag.threshold always does.",
-			map[string]any{"type": "string", "examples": []any{"respond-async", "return=handle"}}),
+		"Prefer": header("Prefer", "respond-async runs the action in the background: the answer is 202 with Location: /v1/runs/{id}. return=handle answers a RAG handle's envelope (handle, summary, how to query) instead of the output; return=handle; over=n does so only for an output over n bytes; an output over the action's rag.threshold always does.",
+			map[string]any{"type": "string", "examples": []any{"respond-async", "return=handle", "return=handle; over=65536"}}),
 		"IdempotencyKey": header(headerIdempotencyKey, "Makes a retried invocation return the first one's result instead of running again. Reusing a key with another input is refused (422); retrying while the first is still running gets 409.",
 			map[string]any{"type": "string", "maxLength": maxIdempotencyKey}),
 		"CallbackURL": header(headerCallbackURL, "With respond-async: where to POST the finished run. The body is the run (without its callback member), signed as Standard Webhooks specifies: webhook-id (the run id, the same on every retry), webhook-timestamp (Unix seconds) and webhook-signature: v1,<base64 HMAC-SHA256(key, id + \".\" + timestamp + \".\" + body)>; the key is the client's, from GET /admin/api/v1/webhook-secrets/{client_id}. The URL goes through the egress guard. Failed deliveries are retried with exponential back-off, except when the receiver answers 4xx other than 408 or 429.",
