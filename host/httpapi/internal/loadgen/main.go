@@ -86,7 +86,7 @@ func measure(ctx context.Context, o options, out io.Writer) (saa, floor result, 
 	if err != nil {
 		return saa, floor, err
 	}
-	floorURL, stopFloor, err := startFloor(dir, base, s.privPEM, s.pubPEM)
+	floorURL, stopFloor, err := startFloor(dir, base, s.privPEM, s.pubPEM, tok)
 	if err != nil {
 		return saa, floor, err
 	}
