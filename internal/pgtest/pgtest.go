@@ -3,7 +3,7 @@
 //
 // The cluster lives in a temporary directory, listens on 127.0.0.1 on a
 // free port and on a unix socket in that directory, runs with fsync off,
-// and is stopped and removed when the tests end. PostgreSQL refuses to run
+// and is stopped and removed when the tests end (Main). PostgreSQL refuses to run
 // as root, so under root the server runs as the postgres user. Without a
 // PostgreSQL installation the tests are skipped loudly, unless CI is set,
 // when they fail. It must never touch any cluster it did not start.
@@ -21,6 +21,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -45,26 +46,19 @@ type Cluster struct {
 }
 
 var (
+	once    sync.Once
 	current *Cluster
-	skipMsg string
+	failed  error
 )
 
-// Main starts the cluster, runs the tests and stops it; call it from
-// TestMain: func TestMain(m *testing.M) { pgtest.Main(m) }.
+// Main runs the tests and stops the cluster if one of them started it;
+// call it from TestMain: func TestMain(m *testing.M) { pgtest.Main(m) }.
+// The cluster starts on the first Get, so test binaries whose PostgreSQL
+// tests are filtered out pay nothing.
 func Main(m *testing.M) {
-	c, err := start()
-	if err != nil {
-		if os.Getenv("CI") != "" || !errorsIsMissing(err) {
-			fmt.Fprintf(os.Stderr, "pgtest: %v\n", err)
-			os.Exit(1)
-		}
-		skipMsg = err.Error()
-		fmt.Fprintf(os.Stderr, "pgtest: SKIPPING PostgreSQL tests: %v\n", err)
-	}
-	current = c
 	code := m.Run()
-	if c != nil {
-		c.stop()
+	if current != nil {
+		current.stop()
 	}
 	os.Exit(code)
 }
@@ -76,16 +70,24 @@ func (e missing) Error() string { return e.msg }
 
 func errorsIsMissing(err error) bool { _, ok := err.(missing); return ok }
 
-// Get returns the cluster, skipping t when no PostgreSQL is installed.
+// Get returns the cluster, starting it on first use. Without PostgreSQL
+// installed it skips t loudly, or fails it when CI is set.
 func Get(t testing.TB) *Cluster {
 	t.Helper()
-	if current == nil {
-		if skipMsg == "" {
-			t.Fatal("pgtest: call pgtest.Main from TestMain")
+	once.Do(func() {
+		current, failed = start()
+		if failed != nil {
+			fmt.Fprintf(os.Stderr, "pgtest: %v\n", failed)
 		}
-		t.Skipf("PostgreSQL is not installed: %s", skipMsg)
+	})
+	switch {
+	case failed == nil:
+		return current
+	case errorsIsMissing(failed) && os.Getenv("CI") == "":
+		t.Skipf("SKIPPING: PostgreSQL is not installed: %v", failed)
 	}
-	return current
+	t.Fatalf("pgtest: %v", failed)
+	return nil
 }
 
 // findBin finds the newest PostgreSQL server binaries directory.
