@@ -39,6 +39,23 @@ type Limits struct {
 	MaxSQL int
 }
 
+// withDefaults fills the zero limits from DefaultLimits.
+func (lim Limits) withDefaults() Limits {
+	if lim.MaxRows <= 0 {
+		lim.MaxRows = DefaultLimits.MaxRows
+	}
+	if lim.MaxBytes <= 0 {
+		lim.MaxBytes = DefaultLimits.MaxBytes
+	}
+	if lim.Timeout <= 0 {
+		lim.Timeout = DefaultLimits.Timeout
+	}
+	if lim.MaxSQL <= 0 {
+		lim.MaxSQL = DefaultLimits.MaxSQL
+	}
+	return lim
+}
+
 // DefaultLimits suit an agent's question.
 var DefaultLimits = Limits{MaxRows: 1000, MaxBytes: 1 << 20, Timeout: 5 * time.Second, MaxSQL: 16 << 10}
 
@@ -125,18 +142,7 @@ func OpenGuard(path string, lim Limits) (*Guard, error) {
 		return nil, fmt.Errorf("open guarded %s: %w", path, err)
 	}
 	conn.Close()
-	if lim.MaxRows <= 0 {
-		lim.MaxRows = DefaultLimits.MaxRows
-	}
-	if lim.MaxBytes <= 0 {
-		lim.MaxBytes = DefaultLimits.MaxBytes
-	}
-	if lim.Timeout <= 0 {
-		lim.Timeout = DefaultLimits.Timeout
-	}
-	if lim.MaxSQL <= 0 {
-		lim.MaxSQL = DefaultLimits.MaxSQL
-	}
+	lim = lim.withDefaults()
 	return &Guard{db: db, lim: lim, tables: tables}, nil
 }
 
@@ -217,6 +223,12 @@ func (g *Guard) run(ctx context.Context, conn *sql.Conn, query string, args []an
 	if err != nil {
 		return nil, err
 	}
+	return collect(rows, g.lim)
+}
+
+// collect reads rows into a Result, closing them, and stops at lim's rows
+// or bytes with Truncated set.
+func collect(rows *sql.Rows, lim Limits) (*Result, error) {
 	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {
@@ -225,7 +237,7 @@ func (g *Guard) run(ctx context.Context, conn *sql.Conn, query string, args []an
 	res := &Result{Columns: cols, Rows: [][]any{}}
 	size := 0
 	for rows.Next() {
-		if len(res.Rows) == g.lim.MaxRows {
+		if len(res.Rows) == lim.MaxRows {
 			res.Truncated = true
 			break
 		}
@@ -243,7 +255,7 @@ func (g *Guard) run(ctx context.Context, conn *sql.Conn, query string, args []an
 			}
 			size += valueSize(vals[i])
 		}
-		if size > g.lim.MaxBytes {
+		if size > lim.MaxBytes {
 			res.Truncated = true
 			break
 		}

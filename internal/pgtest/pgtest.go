@@ -57,10 +57,17 @@ var (
 // tests are filtered out pay nothing.
 func Main(m *testing.M) {
 	code := m.Run()
+	Stop()
+	os.Exit(code)
+}
+
+// Stop stops the cluster if it was started; a TestMain that does more
+// than Main calls it after m.Run.
+func Stop() {
 	if current != nil {
 		current.stop()
+		current = nil
 	}
-	os.Exit(code)
 }
 
 // missing is the error of a machine without PostgreSQL.
