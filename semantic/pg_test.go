@@ -184,6 +184,11 @@ func TestPGGuardAnswersAndRecordsReads(t *testing.T) {
 	if !slices.Equal(res.ReadSet, want) {
 		t.Fatalf("read-set %v, want %v", res.ReadSet, want)
 	}
+	// Plugins' arguments arrive as JSON: numbers are float64.
+	res, err = g.Query(context.Background(), l.Policy(Everything()), `SELECT count(*) FROM tickets WHERE priority > $1`, float64(2))
+	if err != nil || res.Rows[0][0] != int64(10) {
+		t.Fatalf("a JSON number argument: %+v %v", res, err)
+	}
 	res, err = g.Query(context.Background(), l.Policy(Everything()), `SELECT count(*) FROM tickets`)
 	if err != nil || !slices.Equal(res.ReadSet, []Read{{"tickets", ""}}) || res.Rows[0][0] != int64(40) {
 		t.Fatalf("count: %+v %v", res, err)
