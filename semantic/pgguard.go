@@ -216,11 +216,9 @@ func (g *PGGuard) Query(ctx context.Context, p Policy, query string, args ...any
 		return nil, fmt.Errorf("guarded query: %w", err)
 	}
 	defer tx.Rollback()
-	setup := fmt.Sprintf("SET LOCAL statement_timeout = %d", g.lim.Timeout.Milliseconds())
-	if _, err := tx.ExecContext(ctx, setup); err != nil {
-		return nil, fmt.Errorf("guarded query: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, "SET LOCAL search_path = "+quotePG(g.schema)); err != nil {
+	// SET LOCAL for this transaction only, in one round trip.
+	if _, err := tx.ExecContext(ctx, `SELECT set_config('statement_timeout', $1, true), set_config('search_path', $2, true)`,
+		fmt.Sprint(g.lim.Timeout.Milliseconds()), quotePG(g.schema)); err != nil {
 		return nil, fmt.Errorf("guarded query: %w", err)
 	}
 	reads, err := g.explain(ctx, tx, p, query, args)
