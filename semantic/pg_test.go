@@ -326,6 +326,24 @@ func TestPGGuardRefusesUnsafeRoles(t *testing.T) {
 			t.Fatalf("%s: %v", r, err)
 		}
 	}
+	// A role that would pass, until it may call dblink or a SECURITY
+	// DEFINER function.
+	pgExec(t, db, fmt.Sprintf(`REVOKE SELECT ON tickets FROM %s`, wide), fmt.Sprintf(`GRANT SELECT (id, status) ON tickets TO %s`, wide))
+	if err := try(wide); err != nil {
+		t.Fatalf("a read-only role refused: %v", err)
+	}
+	pgExec(t, db, `CREATE EXTENSION dblink`)
+	if err := try(wide); !errors.Is(err, ErrUnsafeRole) || !strings.Contains(err.Error(), "dblink") {
+		t.Fatalf("dblink callable: %v", err)
+	}
+	pgExec(t, db, `DROP EXTENSION dblink`, `CREATE FUNCTION owner_rights() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1'`)
+	if err := try(wide); !errors.Is(err, ErrUnsafeRole) || !strings.Contains(err.Error(), "owner_rights") {
+		t.Fatalf("security definer callable: %v", err)
+	}
+	pgExec(t, db, `REVOKE EXECUTE ON FUNCTION owner_rights() FROM PUBLIC`)
+	if err := try(wide); err != nil {
+		t.Fatalf("after the revoke: %v", err)
+	}
 	if _, err := OpenPostgresGuard("postgres://u:secret-pw@%zz", l, PGOptions{}); err == nil || strings.Contains(err.Error(), "secret-pw") {
 		t.Fatalf("bad DSN: %v", err)
 	}

@@ -131,6 +131,16 @@ func (g *PGGuard) checkRole(ctx context.Context) error {
 			AND (has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')
 				OR has_any_column_privilege(c.oid, 'INSERT, UPDATE')) LIMIT 1`, "may write %s"},
 		{`SELECT nspname FROM pg_namespace WHERE has_schema_privilege(oid, 'CREATE') LIMIT 1`, "may create objects in schema %s"},
+		// A SECURITY DEFINER function runs with its owner's rights, and
+		// these extensions reach other servers or files: the plan shows
+		// neither, so the role must not be able to call them.
+		{`SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+			WHERE has_function_privilege(p.oid, 'EXECUTE') AND (
+				(p.prosecdef AND n.nspname NOT IN ('pg_catalog', 'information_schema'))
+				OR EXISTS (SELECT 1 FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+					WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+					AND e.extname IN ('dblink', 'postgres_fdw', 'file_fdw', 'adminpack', 'lo', 'pg_stat_statements')))
+			LIMIT 1`, "may call %s"},
 	}
 	for _, c := range checks {
 		var obj string
