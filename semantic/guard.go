@@ -223,13 +223,22 @@ func (g *Guard) run(ctx context.Context, conn *sql.Conn, query string, args []an
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, g.lim)
+	return collect(rows, g.lim, nil)
 }
 
 // collect reads rows into a Result, closing them, and stops at lim's rows
-// or bytes with Truncated set.
-func collect(rows *sql.Rows, lim Limits) (*Result, error) {
+// or bytes with Truncated set; then it calls stop, if not nil, before
+// closing, so a driver that would read the rest of the rows does not.
+func collect(rows *sql.Rows, lim Limits, stop func()) (*Result, error) {
 	defer rows.Close()
+	res, err := collectRows(rows, lim)
+	if res != nil && res.Truncated && stop != nil {
+		stop()
+	}
+	return res, err
+}
+
+func collectRows(rows *sql.Rows, lim Limits) (*Result, error) {
 	cols, err := rows.Columns()
 	if err != nil {
 		return nil, err

@@ -263,6 +263,16 @@ func TestPGGuardLimits(t *testing.T) {
 	if err != nil || len(res.Rows) != 10 || !res.Truncated {
 		t.Fatalf("rows: %d %v %v", len(res.Rows), res.Truncated, err)
 	}
+	// 40^5 rows, streamed: the guard stops the server at the limit rather
+	// than reading them all.
+	start := time.Now()
+	res, err = g.Query(context.Background(), p, `SELECT a.id FROM tickets a, tickets b, tickets c, tickets d, tickets e`)
+	if err != nil || len(res.Rows) != 10 || !res.Truncated || time.Since(start) > 2*time.Second {
+		t.Fatalf("a huge join: %d %v %v in %v", len(res.Rows), res.Truncated, err, time.Since(start))
+	}
+	if res, err = g.Query(context.Background(), p, `SELECT count(*) FROM releases`); err != nil || res.Rows[0][0] != int64(3) {
+		t.Fatalf("after a cancelled query: %+v %v", res, err)
+	}
 	res, err = g.Query(context.Background(), p, `SELECT repeat('x', 1000) FROM generate_series(1, 100)`)
 	if err != nil || len(res.Rows) > 5 || !res.Truncated {
 		t.Fatalf("bytes: %d %v %v", len(res.Rows), res.Truncated, err)

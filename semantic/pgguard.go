@@ -235,11 +235,16 @@ func (g *PGGuard) Query(ctx context.Context, p Policy, query string, args ...any
 	if err != nil {
 		return nil, pgError(ctx, err)
 	}
-	rows, err := tx.QueryContext(ctx, query, args...)
+	// Cancelling stops the server producing rows past the limits (pgx
+	// would otherwise read them all to close the rows); the connection is
+	// then dropped from the pool.
+	qctx, stop := context.WithCancel(ctx)
+	defer stop()
+	rows, err := tx.QueryContext(qctx, query, args...)
 	if err != nil {
 		return nil, pgError(ctx, err)
 	}
-	res, err := collect(rows, g.lim)
+	res, err := collect(rows, g.lim, stop)
 	if err != nil {
 		return nil, pgError(ctx, err)
 	}
