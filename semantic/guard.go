@@ -39,6 +39,23 @@ type Limits struct {
 	MaxSQL int
 }
 
+// withDefaults fills the zero limits from DefaultLimits.
+func (lim Limits) withDefaults() Limits {
+	if lim.MaxRows <= 0 {
+		lim.MaxRows = DefaultLimits.MaxRows
+	}
+	if lim.MaxBytes <= 0 {
+		lim.MaxBytes = DefaultLimits.MaxBytes
+	}
+	if lim.Timeout <= 0 {
+		lim.Timeout = DefaultLimits.Timeout
+	}
+	if lim.MaxSQL <= 0 {
+		lim.MaxSQL = DefaultLimits.MaxSQL
+	}
+	return lim
+}
+
 // DefaultLimits suit an agent's question.
 var DefaultLimits = Limits{MaxRows: 1000, MaxBytes: 1 << 20, Timeout: 5 * time.Second, MaxSQL: 16 << 10}
 
@@ -125,18 +142,7 @@ func OpenGuard(path string, lim Limits) (*Guard, error) {
 		return nil, fmt.Errorf("open guarded %s: %w", path, err)
 	}
 	conn.Close()
-	if lim.MaxRows <= 0 {
-		lim.MaxRows = DefaultLimits.MaxRows
-	}
-	if lim.MaxBytes <= 0 {
-		lim.MaxBytes = DefaultLimits.MaxBytes
-	}
-	if lim.Timeout <= 0 {
-		lim.Timeout = DefaultLimits.Timeout
-	}
-	if lim.MaxSQL <= 0 {
-		lim.MaxSQL = DefaultLimits.MaxSQL
-	}
+	lim = lim.withDefaults()
 	return &Guard{db: db, lim: lim, tables: tables}, nil
 }
 
@@ -217,7 +223,22 @@ func (g *Guard) run(ctx context.Context, conn *sql.Conn, query string, args []an
 	if err != nil {
 		return nil, err
 	}
+	return collect(rows, g.lim, nil)
+}
+
+// collect reads rows into a Result, closing them, and stops at lim's rows
+// or bytes with Truncated set; then it calls stop, if not nil, before
+// closing, so a driver that would read the rest of the rows does not.
+func collect(rows *sql.Rows, lim Limits, stop func()) (*Result, error) {
 	defer rows.Close()
+	res, err := collectRows(rows, lim)
+	if res != nil && res.Truncated && stop != nil {
+		stop()
+	}
+	return res, err
+}
+
+func collectRows(rows *sql.Rows, lim Limits) (*Result, error) {
 	cols, err := rows.Columns()
 	if err != nil {
 		return nil, err
@@ -225,7 +246,7 @@ func (g *Guard) run(ctx context.Context, conn *sql.Conn, query string, args []an
 	res := &Result{Columns: cols, Rows: [][]any{}}
 	size := 0
 	for rows.Next() {
-		if len(res.Rows) == g.lim.MaxRows {
+		if len(res.Rows) == lim.MaxRows {
 			res.Truncated = true
 			break
 		}
@@ -243,7 +264,7 @@ func (g *Guard) run(ctx context.Context, conn *sql.Conn, query string, args []an
 			}
 			size += valueSize(vals[i])
 		}
-		if size > g.lim.MaxBytes {
+		if size > lim.MaxBytes {
 			res.Truncated = true
 			break
 		}

@@ -1,6 +1,8 @@
 package semantic
 
 import (
+	"github.com/secure-agent/saa/internal/pgtest"
+
 	"context"
 	"errors"
 	"fmt"
@@ -27,6 +29,7 @@ var demoDB = sync.OnceValues(func() (string, error) {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	pgtest.Stop()
 	if path, err := demoDB(); err == nil {
 		os.RemoveAll(filepath.Dir(path))
 	}

@@ -79,7 +79,7 @@ func importTable(ctx context.Context, db *sql.DB, table string) (*Dataset, error
 		return d, nil
 	}
 	for i := range d.Fields {
-		if err := sample(ctx, db, table, &d.Fields[i], d.RowCount); err != nil {
+		if err := sample(ctx, db, quoteIdent(table), &d.Fields[i], d.RowCount); err != nil {
 			return nil, err
 		}
 	}
@@ -155,15 +155,16 @@ func importForeignKeys(ctx context.Context, db *sql.DB, d *Dataset) error {
 	return nil
 }
 
-// sample fills f's sample values and enum flag from the data. Sensitive
+// sample fills f's sample values and enum flag from the data of from (a
+// quoted table name), in SQL that SQLite and PostgreSQL both run. Sensitive
 // columns are never sampled: their values would end up in prompts.
-func sample(ctx context.Context, db *sql.DB, table string, f *Field, rowCount int64) error {
+func sample(ctx context.Context, db querier, from string, f *Field, rowCount int64) error {
 	if f.Level() == PII || f.Level() == Secret {
 		return nil
 	}
 	col := quoteIdent(f.Name)
 	// CAST keeps the stored text: the driver would reformat dates.
-	q := fmt.Sprintf("SELECT DISTINCT CAST(%s AS TEXT) FROM %s WHERE %s IS NOT NULL LIMIT %d", col, quoteIdent(table), col, maxEnumValues+1)
+	q := fmt.Sprintf("SELECT DISTINCT CAST(%s AS TEXT) FROM %s WHERE %s IS NOT NULL LIMIT %d", col, from, col, maxEnumValues+1)
 	rows, err := db.QueryContext(ctx, q)
 	if err != nil {
 		return fmt.Errorf("sample %s: %w", f.Name, err)
@@ -193,6 +194,12 @@ func sample(ctx context.Context, db *sql.DB, table string, f *Field, rowCount in
 		f.SampleValues = append(f.SampleValues, truncate(v, maxSampleLen))
 	}
 	return nil
+}
+
+// querier is a *sql.DB or *sql.Tx.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // truncate cuts s to at most n bytes on a rune boundary.

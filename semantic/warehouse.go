@@ -8,13 +8,19 @@ import (
 	"github.com/secure-agent/saa/pdk/wire"
 )
 
+// Querier runs one read-only query under a Policy: *Guard on SQLite,
+// *PGGuard on PostgreSQL.
+type Querier interface {
+	Query(ctx context.Context, p Policy, query string, args ...any) (*Result, error)
+}
+
 // Warehouse serves plugins' saa_warehouse requests on one database through
-// a Guard, under what the calling principal's scopes unlock of Layer. The
+// a guard, under what the calling principal's scopes unlock of Layer. The
 // host binds it to a name manifests declare; host.Warehouse is its
 // interface.
 type Warehouse struct {
 	Layer *Layer
-	Guard *Guard
+	Guard Querier
 }
 
 // Serve answers one request as a principal holding scopes.

@@ -111,17 +111,18 @@ func (o modelOverride) Chat(ctx context.Context, req llm.Request) (llm.Response,
 }
 
 // hostSecrets declares the default provider's key to the admin API, so an
-// admin can set or replace it there (PUT /admin/api/v1/secrets/llm/default).
+// admin can set or replace it there (PUT /admin/api/v1/secrets/llm/default),
+// and the passwords of PostgreSQL warehouses (warehouseSecrets).
 func hostSecrets(getenv func(string) string) []registry.DeclaredSecret {
 	base := getenv("SAA_LLM_BASE_URL")
 	u, err := url.Parse(base)
 	if base == "" || err != nil || u.Host == "" {
-		return nil
+		return warehouseSecrets(getenv)
 	}
-	return []registry.DeclaredSecret{{
+	return append(warehouseSecrets(getenv), registry.DeclaredSecret{
 		Plugin: llm.SecretNamespace, Name: "default", Header: "Authorization",
 		Hosts: []string{u.Scheme + "://" + u.Host}, Declared: true,
-	}}
+	})
 }
 
 // startAgents loads the agents and starts their durable engine; nil when

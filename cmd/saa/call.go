@@ -97,7 +97,8 @@ func callLocal(ctx context.Context, o callOptions) ([]byte, error) {
 		cfg.DataDir = o.dataDir
 	}
 	cfg.LoadOnly = []string{o.plugin}
-	closeWarehouses, err := callWarehouses(&cfg)
+	passwords := &warehousePasswords{}
+	closeWarehouses, err := callWarehouses(&cfg, passwords)
 	if err != nil {
 		return nil, err
 	}
@@ -112,6 +113,7 @@ func callLocal(ctx context.Context, o callOptions) ([]byte, error) {
 		return nil, err
 	}
 	defer rt.Close(context.WithoutCancel(ctx))
+	passwords.store.Store(rt.Secrets())
 	return rt.Invoke(ctx, localPrincipal(rt, o.plugin, o.action), o.plugin, o.action, o.input)
 }
 
@@ -141,7 +143,7 @@ func localPrincipal(rt *host.Runtime, plugin, action string) host.Principal {
 
 // callWarehouses binds SAA_WAREHOUSES for a local call, described by the
 // layer in SAA_SEMANTIC_DIR (or ./semantic/models).
-func callWarehouses(cfg *host.Config) (func(), error) {
+func callWarehouses(cfg *host.Config, pw *warehousePasswords) (func(), error) {
 	if os.Getenv("SAA_WAREHOUSES") == "" {
 		return func() {}, nil
 	}
@@ -149,7 +151,7 @@ func callWarehouses(cfg *host.Config) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	ws, closeAll, err := bindWarehouses(os.Getenv, layer)
+	ws, closeAll, err := bindWarehouses(os.Getenv, layer, pw)
 	if err != nil {
 		return nil, err
 	}

@@ -9,16 +9,20 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 
 	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/registry"
+	"github.com/secure-agent/saa/host/secrets"
 	"github.com/secure-agent/saa/semantic"
 	"github.com/secure-agent/saa/semantic/demo"
 )
 
 const semanticUsage = `usage:
-  saa semantic import --sqlite FILE --out DIR
+  saa semantic import (--sqlite FILE | --postgres URL [--schema S]) --out DIR
   saa semantic context "<question>" [--dir DIR] [--budget TOKENS] [--json]
   saa semantic sql "<query>" [--dir DIR]
   saa semantic demo --out FILE      write the demo warehouse semantic/models describes
@@ -49,20 +53,24 @@ func runSemanticImport(ctx context.Context, args []string, stdout, stderr io.Wri
 	fs := flag.NewFlagSet("semantic import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	db := fs.String("sqlite", "", "the SQLite database file to import (opened read-only)")
-	pg := fs.String("postgres", "", "a PostgreSQL DSN (not supported yet)")
+	pg := fs.String("postgres", "", "a PostgreSQL URL to import (read in a read-only transaction; the password from PGPASSWORD)")
+	schema := fs.String("schema", "public", "with --postgres: the schema whose tables to import")
 	out := fs.String("out", "", "the directory of the layer's YAML files")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		fmt.Fprint(stderr, semanticUsage)
 		return 2
 	}
-	if *pg != "" {
-		return fail(stderr, fmt.Errorf("semantic import: --postgres is not supported yet; import from --sqlite"))
-	}
-	if *db == "" || *out == "" {
+	if (*db == "") == (*pg == "") || *out == "" {
 		fmt.Fprint(stderr, semanticUsage)
 		return 2
 	}
-	ds, err := semantic.ImportSQLite(ctx, *db)
+	var ds []*semantic.Dataset
+	var err error
+	if *pg != "" {
+		ds, err = semantic.ImportPostgres(ctx, *pg, *schema)
+	} else {
+		ds, err = semantic.ImportSQLite(ctx, *db)
+	}
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -209,9 +217,12 @@ func runSemanticSQL(ctx context.Context, args []string, stdout, stderr io.Writer
 }
 
 // bindWarehouses opens the warehouses SAA_WAREHOUSES binds
-// ("name=file.sqlite,other=file2.sqlite"), each read-only behind the SQL
-// guard and described by layer. close closes them.
-func bindWarehouses(getenv func(string) string, layer *semantic.Layer) (ws map[string]host.Warehouse, close func(), err error) {
+// ("name=file.sqlite,other=postgres://role@host/db"), each read-only
+// behind its SQL guard and described by layer. A PostgreSQL warehouse's
+// password is its secret in the reserved "semantic" namespace of the
+// secret store (semantic/<name>), which pw reads once the runtime is up;
+// a password in the variable is refused. close closes them.
+func bindWarehouses(getenv func(string) string, layer *semantic.Layer, pw *warehousePasswords) (ws map[string]host.Warehouse, close func(), err error) {
 	spec := getenv("SAA_WAREHOUSES")
 	if spec == "" {
 		return nil, func() {}, nil
@@ -219,28 +230,100 @@ func bindWarehouses(getenv func(string) string, layer *semantic.Layer) (ws map[s
 	if layer == nil {
 		return nil, nil, errors.New("SAA_WAREHOUSES needs a semantic layer (SAA_SEMANTIC_DIR) to guard them")
 	}
-	var guards []*semantic.Guard
+	var closers []io.Closer
 	close = func() {
-		for _, g := range guards {
-			g.Close()
+		for _, c := range closers {
+			c.Close()
 		}
 	}
 	ws = map[string]host.Warehouse{}
 	for _, b := range strings.Split(spec, ",") {
-		name, path, ok := strings.Cut(strings.TrimSpace(b), "=")
-		if !ok || name == "" || path == "" || ws[name] != nil {
+		name, target, ok := strings.Cut(strings.TrimSpace(b), "=")
+		if !ok || name == "" || target == "" || ws[name] != nil {
 			close()
-			return nil, nil, fmt.Errorf("SAA_WAREHOUSES: %q is not name=file.sqlite (or repeats a name)", b)
+			return nil, nil, fmt.Errorf("SAA_WAREHOUSES: %q is not name=file.sqlite or name=postgres://... (or repeats a name)", redactDSN(b))
 		}
-		g, err := semantic.OpenGuard(path, semantic.DefaultLimits)
+		g, err := openWarehouse(name, target, layer, pw)
 		if err != nil {
 			close()
 			return nil, nil, fmt.Errorf("SAA_WAREHOUSES: %s: %w", name, err)
 		}
-		guards = append(guards, g)
+		closers = append(closers, g)
 		ws[name] = &semantic.Warehouse{Layer: layer, Guard: g}
 	}
 	return ws, close, nil
+}
+
+// guardCloser is a guard the binding closes.
+type guardCloser interface {
+	semantic.Querier
+	io.Closer
+}
+
+func openWarehouse(name, target string, layer *semantic.Layer, pw *warehousePasswords) (guardCloser, error) {
+	if !isPostgresDSN(target) {
+		return semantic.OpenGuard(target, semantic.DefaultLimits)
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, errors.New("the PostgreSQL URL does not parse")
+	}
+	if _, set := u.User.Password(); set {
+		return nil, fmt.Errorf("put the password in the secret store (semantic/%s), not in SAA_WAREHOUSES", name)
+	}
+	if pw == nil {
+		return nil, errors.New("a PostgreSQL warehouse needs the secret store")
+	}
+	return semantic.OpenPostgresGuard(target, layer, semantic.PGOptions{
+		Schema: u.Query().Get("search_path"), Password: pw.of(name), Limits: semantic.DefaultLimits,
+	})
+}
+
+func isPostgresDSN(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// redactDSN hides a password written in a binding, for error messages.
+func redactDSN(s string) string {
+	if i := strings.Index(s, "://"); i >= 0 {
+		if at := strings.IndexByte(s[i:], '@'); at >= 0 {
+			return s[:i+3] + "***" + s[i+at:]
+		}
+	}
+	return s
+}
+
+// warehousePasswords gives PostgreSQL warehouses their passwords from the
+// runtime's secret store, which exists only after the warehouses are
+// bound: the guards connect lazily and ask on each new connection.
+type warehousePasswords struct{ store atomic.Pointer[secrets.Store] }
+
+// WarehouseSecretNamespace is the secret-store namespace of PostgreSQL
+// warehouse passwords, reserved so no plugin can bind them to its hosts.
+const warehouseSecretNamespace = "semantic"
+
+func (w *warehousePasswords) of(name string) func(context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
+		s := w.store.Load()
+		if s == nil {
+			return "", errors.New("the secret store is not open yet")
+		}
+		return s.Get(ctx, warehouseSecretNamespace, name)
+	}
+}
+
+// warehouseSecrets declares the password of each PostgreSQL warehouse
+// SAA_WAREHOUSES binds, so an admin can set it
+// (PUT /admin/api/v1/secrets/semantic/<name>).
+func warehouseSecrets(getenv func(string) string) []registry.DeclaredSecret {
+	var out []registry.DeclaredSecret
+	for _, b := range strings.Split(getenv("SAA_WAREHOUSES"), ",") {
+		name, target, _ := strings.Cut(strings.TrimSpace(b), "=")
+		if name != "" && isPostgresDSN(target) {
+			out = append(out, registry.DeclaredSecret{Plugin: warehouseSecretNamespace, Name: name, Hosts: []string{}, Declared: true})
+		}
+	}
+	return out
 }
 
 // runSemanticDemo writes the demo warehouse that semantic/models describes.

@@ -145,7 +145,8 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return err
 	}
-	warehouses, closeWarehouses, err := bindWarehouses(cfg.getenv, layer)
+	passwords := &warehousePasswords{}
+	warehouses, closeWarehouses, err := bindWarehouses(cfg.getenv, layer, passwords)
 	if err != nil {
 		return err
 	}
@@ -157,6 +158,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return err
 	}
+	passwords.store.Store(rt.Secrets())
 	defer rt.Close(context.WithoutCancel(ctx))
 
 	authSrv, password, err := startAuth(ctx, cfg, rt, log)
