@@ -32,25 +32,7 @@ var agentSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
 // bounded size, unique keys, one document. It returns the definition as
 // JSON. A rejection is a *FieldError naming the field.
 func ValidateAgent(data []byte) ([]byte, error) {
-	if len(data) > MaxManifestSize {
-		return nil, fmt.Errorf("%w: %w: %d bytes, limit %d", ErrInvalid, ErrTooLarge, len(data), MaxManifestSize)
-	}
-	js, ferr := toJSON(data)
-	if ferr != nil {
-		return nil, ferr
-	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(js))
-	if err != nil {
-		return nil, fieldErr("", "decode: "+err.Error())
-	}
-	sch, err := agentSchema()
-	if err != nil {
-		return nil, fmt.Errorf("compile agent schema: %w", err)
-	}
-	if err := sch.Validate(doc); err != nil {
-		return nil, schemaFieldError(err)
-	}
-	return js, nil
+	return decodeValid(data, "agent", agentSchema)
 }
 
 // CompileSchema compiles a JSON Schema received from elsewhere (such as a

@@ -37,6 +37,19 @@ type rawManifest struct {
 // naming the field. Documents over MaxManifestSize are refused before they
 // are parsed. Duplicate keys are refused in both syntaxes.
 func Parse(data []byte) (*Manifest, error) {
+	js, err := decodeValid(data, "manifest", manifestSchema)
+	if err != nil {
+		return nil, err
+	}
+	return build(js)
+}
+
+// decodeValid reads a document written in YAML or JSON under the
+// manifests' guards (bounded size, unique keys, one document) and validates
+// it against the schema that compile returns; what names the schema in an
+// error. It returns the document as JSON. A rejection of the content is a
+// *FieldError naming the field.
+func decodeValid(data []byte, what string, compile func() (*jsonschema.Schema, error)) ([]byte, error) {
 	if len(data) > MaxManifestSize {
 		return nil, fmt.Errorf("%w: %w: %d bytes, limit %d", ErrInvalid, ErrTooLarge, len(data), MaxManifestSize)
 	}
@@ -48,14 +61,14 @@ func Parse(data []byte) (*Manifest, error) {
 	if err != nil {
 		return nil, fieldErr("", "decode: "+err.Error())
 	}
-	sch, err := manifestSchema()
+	sch, err := compile()
 	if err != nil {
-		return nil, fmt.Errorf("compile manifest schema: %w", err)
+		return nil, fmt.Errorf("compile %s schema: %w", what, err)
 	}
 	if err := sch.Validate(doc); err != nil {
 		return nil, schemaFieldError(err)
 	}
-	return build(js)
+	return js, nil
 }
 
 // toJSON returns the document as JSON: as is when it is valid JSON,

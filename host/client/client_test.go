@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
@@ -117,4 +118,40 @@ func TestClientErrors(t *testing.T) {
 			}
 		}
 	})
+}
+
+// RequiredScopes reads an action's scopes from the public OpenAPI document,
+// and Call leaves every check to the server.
+func TestRequiredScopesAndCall(t *testing.T) {
+	gh := agentstest.NewGitHub(t)
+	s := newServer(t, agentstest.Runtime(t, gh))
+	ctx := context.Background()
+	scopes, err := client.RequiredScopes(ctx, s.url, nil, "echo", "echo")
+	if err != nil || strings.Join(scopes, " ") != "echo:call" {
+		t.Fatalf("RequiredScopes(echo.echo) = %v, %v", scopes, err)
+	}
+	if _, err := client.RequiredScopes(ctx, s.url, nil, "echo", "nope"); !errors.Is(err, host.ErrNotFound) {
+		t.Fatalf("RequiredScopes(echo.nope): err = %v, want ErrNotFound", err)
+	}
+	if _, err := client.RequiredScopes(ctx, "ftp://x", nil, "echo", "echo"); err == nil {
+		t.Fatal("RequiredScopes on an ftp URL succeeded")
+	}
+	cl, _ := s.clientFor(t, scopes...)
+	if out, err := cl.Call(ctx, "echo", "echo", []byte(`{"message":"hi"}`)); err != nil || string(out) != `{"message":"hi"}` {
+		t.Fatalf("Call = %s, %v", out, err)
+	}
+	for _, c := range []struct {
+		name, plugin, action, input, status string
+		want                                error
+	}{
+		{"unknown action", "echo", "nope", `{}`, "HTTP 404", host.ErrNotFound},
+		{"bad input", "echo", "echo", `{"message":5}`, "HTTP 422", host.ErrInvalidInput},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := cl.Call(ctx, c.plugin, c.action, []byte(c.input))
+			if !errors.Is(err, c.want) || !strings.Contains(fmt.Sprint(err), c.status) {
+				t.Fatalf("err = %v, want %v from the server (%s)", err, c.want, c.status)
+			}
+		})
+	}
 }
