@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +22,7 @@ type engineMock struct {
 	runs     map[string]agents.RunView
 	starts   []agents.StartRequest
 	decided  []string
+	reasons  []string
 	canceled []string
 }
 
@@ -56,6 +60,7 @@ func (m *engineMock) Decide(_ context.Context, id, callID string, approve bool, 
 		return agents.ErrNoPending
 	}
 	m.decided = append(m.decided, id+"/"+callID+"/"+by)
+	m.reasons = append(m.reasons, strconv.FormatBool(approve)+":"+reason)
 	return nil
 }
 
@@ -66,7 +71,21 @@ func (m *engineMock) Cancel(_ context.Context, id string) error {
 	return nil
 }
 
-func (m *engineMock) List(context.Context) ([]agents.RunView, error) { return nil, nil }
+// List returns every run, as all the mock's runs stay in flight.
+func (m *engineMock) List(context.Context) ([]agents.RunView, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Collect(maps.Values(m.runs)), nil
+}
+
+// set changes run id in place.
+func (m *engineMock) set(id string, fn func(*agents.RunView)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v := m.runs[id]
+	fn(&v)
+	m.runs[id] = v
+}
 
 func agentsFixture(t *testing.T) (*fixture, *engineMock) {
 	eng, runs := agentRuns(t)

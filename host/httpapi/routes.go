@@ -59,6 +59,12 @@ func (s *Server) routes() http.Handler {
 		}
 		s.agentRoutes(r)
 	})
+	if s.cfg.Agents != nil {
+		r.Route("/ap/v1/agent", func(r chi.Router) {
+			r.Use(s.verifier.Authenticate, s.limit)
+			s.apRoutes(r)
+		})
+	}
 	return r
 }
 

@@ -67,7 +67,8 @@ type Options struct {
 // itself are not in it, and its fixed schemas are held closed.
 func DefaultOptions() Options {
 	return Options{
-		Undocumented: []string{"/oauth2/", "/.well-known/", "/admin", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"},
+		// /ap/v1/ is the Agent Protocol, checked against its own document.
+		Undocumented: []string{"/ap/v1/", "/oauth2/", "/.well-known/", "/admin", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"},
 		Closed:       []string{"Problem", "Run", "RunError", "RunCallback", "Catalog", "CatalogAction"},
 		ClosedIfPresent: []string{"SemanticDatasets", "SemanticSummary", "SemanticDataset", "SemanticField",
 			"SemanticAIContext", "SemanticRelationship", "SemanticMetric", "SemanticFilter", "SemanticVerifiedQuery",
