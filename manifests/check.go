@@ -30,6 +30,9 @@ func check(m *Manifest) *FieldError {
 	if err := checkWarehouses(m.Warehouses); err != nil {
 		return err
 	}
+	if err := checkMCPDecls(m); err != nil {
+		return err
+	}
 	return compileActions(m)
 }
 

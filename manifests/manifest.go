@@ -32,6 +32,9 @@ type Manifest struct {
 	// Warehouses are the warehouses the plugin may read (saa_warehouse).
 	Warehouses []Warehouse `json:"warehouses,omitempty"`
 	Actions    []Action    `json:"actions"`
+	// Resources and Prompts are served over MCP, each by an action.
+	Resources []Resource `json:"resources,omitempty"`
+	Prompts   []Prompt   `json:"prompts,omitempty"`
 
 	// schemas are the compiled input and output schemas by action name,
 	// set by Parse; see InputSchema.

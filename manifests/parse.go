@@ -27,6 +27,8 @@ type rawManifest struct {
 	Secrets     []Secret    `json:"secrets"`
 	Warehouses  []Warehouse `json:"warehouses"`
 	Actions     []Action    `json:"actions"`
+	Resources   []Resource  `json:"resources"`
+	Prompts     []Prompt    `json:"prompts"`
 }
 
 // Parse reads a manifest written in YAML or JSON, validates it against
@@ -119,6 +121,7 @@ func build(js []byte) (*Manifest, error) {
 		Name: raw.Name, Version: raw.Version, Publisher: raw.Publisher,
 		Description: raw.Description, Wasm: raw.Wasm,
 		Egress: raw.Egress, Secrets: raw.Secrets, Warehouses: raw.Warehouses, Actions: raw.Actions,
+		Resources: raw.Resources, Prompts: raw.Prompts,
 	}
 	var ferr *FieldError
 	if m.Limits, ferr = parseLimits(raw.Limits); ferr != nil {
