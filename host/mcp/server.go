@@ -66,6 +66,7 @@ type Server struct {
 
 	mu    sync.RWMutex
 	tools map[string]tool // by tool name
+	decls decls
 }
 
 // New builds the server and its tools from the runtime's plugins, and keeps
@@ -96,7 +97,14 @@ func New(cfg Config) (*Server, error) {
 	s.mcp = sdk.NewServer(&sdk.Implementation{Name: "saa", Title: "SAA", Version: cfg.Version}, &sdk.ServerOptions{
 		Logger:       cfg.Logger,
 		Instructions: "Tools are SAA actions; each runs sandboxed with the scopes of your access token.",
-		Capabilities: &sdk.ServerCapabilities{Tools: &sdk.ToolCapabilities{ListChanged: true}, Logging: &sdk.LoggingCapabilities{}},
+		Capabilities: &sdk.ServerCapabilities{
+			Tools: &sdk.ToolCapabilities{ListChanged: true}, Logging: &sdk.LoggingCapabilities{},
+			Resources: &sdk.ResourceCapabilities{ListChanged: true, Subscribe: true},
+			Prompts:   &sdk.PromptCapabilities{ListChanged: true},
+		},
+		SubscribeHandler:   s.subscribe,
+		UnsubscribeHandler: s.unsubscribe,
+		CompletionHandler:  s.complete,
 	})
 	s.mcp.AddReceivingMiddleware(s.filterToolList)
 	s.sync()

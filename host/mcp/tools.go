@@ -73,11 +73,14 @@ func isObjectSchema(schema json.RawMessage) bool {
 // sync makes the server's tools those of the runtime's plugins now. The SDK
 // notifies sessions of each change.
 func (s *Server) sync() {
-	next := toolsOf(s.rt.Plugins())
+	plugins := s.rt.Plugins()
+	next := toolsOf(plugins)
+	nextDecls := declsOf(plugins)
 	s.mu.Lock()
-	prev := s.tools
-	s.tools = next
+	prev, prevDecls := s.tools, s.decls
+	s.tools, s.decls = next, nextDecls
 	s.mu.Unlock()
+	s.syncDecls(prevDecls, nextDecls)
 	var gone []string
 	for name := range prev {
 		if _, ok := next[name]; !ok {

@@ -218,3 +218,95 @@ func jsonSchemaTool() int32 {
 		return none{}, text("Received: " + string(b))
 	})
 }
+
+// Resources and prompts: each action returns the MCP result itself.
+
+type uriInput struct {
+	URI string `json:"uri"`
+	ID  string `json:"id,omitempty"`
+}
+
+type contents struct {
+	Contents []map[string]any `json:"contents"`
+}
+
+func textResource(uri, s string) contents {
+	return contents{Contents: []map[string]any{{"uri": uri, "mimeType": "text/plain", "text": s}}}
+}
+
+//go:wasmexport read_static_text
+func readStaticText() int32 {
+	return pdk.Run(func(in uriInput) (contents, error) {
+		return textResource(in.URI, "This is the content of the static text resource."), nil
+	})
+}
+
+//go:wasmexport read_static_binary
+func readStaticBinary() int32 {
+	return pdk.Run(func(in uriInput) (contents, error) {
+		return contents{Contents: []map[string]any{{"uri": in.URI, "mimeType": "image/png", "blob": redPixelPNG}}}, nil
+	})
+}
+
+//go:wasmexport read_template
+func readTemplate() int32 {
+	return pdk.Run(func(in uriInput) (contents, error) {
+		return contents{Contents: []map[string]any{{
+			"uri": in.URI, "mimeType": "application/json",
+			"text": fmt.Sprintf(`{"id":%q,"templateTest":true,"data":"Data for ID: %s"}`, in.ID, in.ID),
+		}}}, nil
+	})
+}
+
+//go:wasmexport read_watched
+func readWatched() int32 {
+	return pdk.Run(func(in uriInput) (contents, error) {
+		return textResource(in.URI, "Watched resource content"), nil
+	})
+}
+
+type messages struct {
+	Messages []map[string]any `json:"messages"`
+}
+
+func user(content map[string]any) map[string]any { return map[string]any{"role": "user", "content": content} }
+
+func userText(s string) map[string]any { return user(map[string]any{"type": "text", "text": s}) }
+
+//go:wasmexport prompt_simple
+func promptSimple() int32 {
+	return pdk.Run(func(none) (messages, error) {
+		return messages{Messages: []map[string]any{userText("This is a simple prompt for testing.")}}, nil
+	})
+}
+
+//go:wasmexport prompt_with_arguments
+func promptWithArguments() int32 {
+	return pdk.Run(func(in struct{ Arg1, Arg2 string }) (messages, error) {
+		return messages{Messages: []map[string]any{userText(fmt.Sprintf("Prompt with arguments: arg1='%s', arg2='%s'", in.Arg1, in.Arg2))}}, nil
+	})
+}
+
+//go:wasmexport prompt_with_embedded_resource
+func promptWithEmbeddedResource() int32 {
+	return pdk.Run(func(in struct {
+		ResourceURI string `json:"resourceUri"`
+	}) (messages, error) {
+		return messages{Messages: []map[string]any{
+			user(map[string]any{"type": "resource", "resource": map[string]any{
+				"uri": in.ResourceURI, "mimeType": "text/plain", "text": "Embedded resource content for testing.",
+			}}),
+			userText("Please process the embedded resource above."),
+		}}, nil
+	})
+}
+
+//go:wasmexport prompt_with_image
+func promptWithImage() int32 {
+	return pdk.Run(func(none) (messages, error) {
+		return messages{Messages: []map[string]any{
+			user(map[string]any{"type": "image", "data": redPixelPNG, "mimeType": "image/png"}),
+			userText("Please analyze the image above."),
+		}}, nil
+	})
+}
