@@ -55,7 +55,7 @@ func TestParseRejectsResourcesAndPrompts(t *testing.T) {
 		{"duplicate prompt argument", func(d map[string]any) {
 			at(d, "prompts", 0)["arguments"] = []any{map[string]any{"name": "a"}, map[string]any{"name": "a"}}
 		}, "prompts[0].arguments[1].name", "duplicate"},
-		{"prompt name with space", func(d map[string]any) { at(d, "prompts", 0)["name"] = "a b" }, "prompts[0].name", "must match"},
+		{"prompt name with hyphen", func(d map[string]any) { at(d, "prompts", 0)["name"] = "a-b" }, "prompts[0].name", "must match"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

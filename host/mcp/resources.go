@@ -51,11 +51,13 @@ func declsOf(plugins []*manifests.Manifest) decls {
 			d.templates[r.URITemplate] = s
 		}
 		for _, p := range m.Prompts {
-			def := &mcpsdk.Prompt{Name: p.Name, Description: p.Description}
+			// Named like tools, "<plugin>-<prompt>", so no plugin can take
+			// another's prompt.
+			def := &mcpsdk.Prompt{Name: manifests.ToolName(m.Name, p.Name), Title: m.Name + "." + p.Name, Description: p.Description}
 			for _, a := range p.Arguments {
 				def.Arguments = append(def.Arguments, &mcpsdk.PromptArgument{Name: a.Name, Description: a.Description, Required: a.Required})
 			}
-			d.prompts[p.Name] = served{plugin: m.Name, action: p.Action, prompt: def}
+			d.prompts[def.Name] = served{plugin: m.Name, action: p.Action, prompt: def}
 		}
 	}
 	return d
