@@ -1,0 +1,58 @@
+package mcp_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/secure-agent/saa/host/plugintest"
+)
+
+// TestResourcesAndPromptsGoThroughInvoke: the conformance plugin's
+// resources and prompts are read by its actions, with their scopes — a
+// token without conformance:call can neither read nor render.
+func TestResourcesAndPromptsGoThroughInvoke(t *testing.T) {
+	dir := filepath.Join(plugintest.Repo(), "plugins", "conformance")
+	f := newFixture(t, plugintest.Plugin{Source: dir, Manifest: filepath.Join(dir, "manifest.yaml")})
+	ctx := context.Background()
+	s := f.connect(f.token(f.url, "conformance:call"), nil)
+
+	res, err := s.ReadResource(ctx, &sdk.ReadResourceParams{URI: "test://template/42/data"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Contents) != 1 || !strings.Contains(res.Contents[0].Text, `"id":"42"`) {
+		t.Fatalf("template read = %+v", res.Contents)
+	}
+	bin, err := s.ReadResource(ctx, &sdk.ReadResourceParams{URI: "test://static-binary"})
+	if err != nil || len(bin.Contents) != 1 || len(bin.Contents[0].Blob) == 0 {
+		t.Fatalf("binary read = %+v, %v", bin, err)
+	}
+	if _, err := s.ReadResource(ctx, &sdk.ReadResourceParams{URI: "test://nope"}); err == nil {
+		t.Fatal("unknown resource read, want an error")
+	}
+	p, err := s.GetPrompt(ctx, &sdk.GetPromptParams{Name: "conformance-test_prompt_with_arguments", Arguments: map[string]string{"arg1": "v1", "arg2": "v2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Messages) != 1 || !strings.Contains(p.Messages[0].Content.(*sdk.TextContent).Text, "arg2='v2'") {
+		t.Fatalf("prompt = %+v", p.Messages)
+	}
+	if err := s.Subscribe(ctx, &sdk.SubscribeParams{URI: "test://watched-resource"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Subscribe(ctx, &sdk.SubscribeParams{URI: "test://static-text"}); err == nil {
+		t.Fatal("subscribed to a resource not marked subscribe")
+	}
+
+	other := f.connect(f.token(f.url, "introspect"), nil)
+	if _, err := other.ReadResource(ctx, &sdk.ReadResourceParams{URI: "test://static-text"}); err == nil || !strings.Contains(err.Error(), "scope") {
+		t.Fatalf("read without conformance:call: %v, want a scope error", err)
+	}
+	if _, err := other.GetPrompt(ctx, &sdk.GetPromptParams{Name: "conformance-test_simple_prompt"}); err == nil {
+		t.Fatal("prompt rendered without conformance:call")
+	}
+}
