@@ -2,21 +2,17 @@ package mcp_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
-
-	"github.com/secure-agent/saa/host/plugintest"
 )
 
 // TestResourcesAndPromptsGoThroughInvoke: the conformance plugin's
 // resources and prompts are read by its actions, with their scopes — a
 // token without conformance:call can neither read nor render.
 func TestResourcesAndPromptsGoThroughInvoke(t *testing.T) {
-	dir := filepath.Join(plugintest.Repo(), "plugins", "conformance")
-	f := newFixture(t, plugintest.Plugin{Source: dir, Manifest: filepath.Join(dir, "manifest.yaml")})
+	f := newFixture(t, conformancePlugin())
 	ctx := context.Background()
 	s := f.connect(f.token(f.url, "conformance:call"), nil)
 
