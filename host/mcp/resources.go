@@ -29,6 +29,7 @@ type decls struct {
 
 type served struct {
 	plugin, action string
+	scopes         []string       // of the serving action: the lists show only what the caller may read
 	match          *regexp.Regexp // templates only: the variables as named groups
 	resource       *mcpsdk.Resource
 	template       *mcpsdk.ResourceTemplate
@@ -39,7 +40,11 @@ func declsOf(plugins []*manifests.Manifest) decls {
 	d := decls{resources: map[string]served{}, templates: map[string]served{}, prompts: map[string]served{}, subscribable: map[string]bool{}}
 	for _, m := range plugins {
 		for _, r := range m.Resources {
-			s := served{plugin: m.Name, action: r.Action}
+			a, ok := m.Action(r.Action)
+			if !ok { // Parse rejects this; never serve what no action guards
+				continue
+			}
+			s := served{plugin: m.Name, action: r.Action, scopes: m.NamespacedScopes(a)}
 			if r.URI != "" {
 				s.resource = &mcpsdk.Resource{URI: r.URI, Name: r.Name, Description: r.Description, MIMEType: r.MIMEType}
 				d.resources[r.URI] = s
@@ -51,13 +56,17 @@ func declsOf(plugins []*manifests.Manifest) decls {
 			d.templates[r.URITemplate] = s
 		}
 		for _, p := range m.Prompts {
+			a, ok := m.Action(p.Action)
+			if !ok {
+				continue
+			}
 			// Named like tools, "<plugin>-<prompt>", so no plugin can take
 			// another's prompt.
 			def := &mcpsdk.Prompt{Name: manifests.ToolName(m.Name, p.Name), Title: m.Name + "." + p.Name, Description: p.Description}
 			for _, a := range p.Arguments {
 				def.Arguments = append(def.Arguments, &mcpsdk.PromptArgument{Name: a.Name, Description: a.Description, Required: a.Required})
 			}
-			d.prompts[def.Name] = served{plugin: m.Name, action: p.Action, prompt: def}
+			d.prompts[def.Name] = served{plugin: m.Name, action: p.Action, scopes: m.NamespacedScopes(a), prompt: def}
 		}
 	}
 	return d

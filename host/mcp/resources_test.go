@@ -52,3 +52,33 @@ func TestResourcesAndPromptsGoThroughInvoke(t *testing.T) {
 		t.Fatal("prompt rendered without conformance:call")
 	}
 }
+
+// TestListsShowOnlyWhatTheTokenMayUse: resources, templates and prompts are
+// listed only to a token holding the serving action's scopes.
+func TestListsShowOnlyWhatTheTokenMayUse(t *testing.T) {
+	f := newFixture(t, conformancePlugin())
+	ctx := context.Background()
+	for _, c := range []struct {
+		scope string
+		want  bool
+	}{{"conformance:call", true}, {"introspect", false}} {
+		s := f.connect(f.token(f.url, c.scope), nil)
+		res, err := s.ListResources(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmpl, err := s.ListResourceTemplates(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr, err := s.ListPrompts(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, n := range map[string]int{"resources": len(res.Resources), "templates": len(tmpl.ResourceTemplates), "prompts": len(pr.Prompts)} {
+			if (n > 0) != c.want {
+				t.Errorf("%s: %d %s listed, want listed=%v", c.scope, n, name, c.want)
+			}
+		}
+	}
+}

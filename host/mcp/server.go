@@ -106,7 +106,7 @@ func New(cfg Config) (*Server, error) {
 		UnsubscribeHandler: s.unsubscribe,
 		CompletionHandler:  s.complete,
 	})
-	s.mcp.AddReceivingMiddleware(s.filterToolList)
+	s.mcp.AddReceivingMiddleware(s.filterLists)
 	s.sync()
 	s.unwatch = cfg.Runtime.OnPluginsChanged(s.sync)
 	s.handler = sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return s.mcp }, &sdk.StreamableHTTPOptions{

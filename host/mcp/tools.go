@@ -166,26 +166,57 @@ func toolError(err error, added []mcpsdk.Content) (*mcpsdk.CallToolResult, error
 	return res, nil
 }
 
-// filterToolList leaves in a tools/list answer only the tools the caller's
-// token may call.
-func (s *Server) filterToolList(next mcpsdk.MethodHandler) mcpsdk.MethodHandler {
+// filterLists leaves in a tools/list, resources/list,
+// resources/templates/list or prompts/list answer only what the caller's
+// token may call, read or render: anything not known here is left out.
+func (s *Server) filterLists(next mcpsdk.MethodHandler) mcpsdk.MethodHandler {
 	return func(ctx context.Context, method string, req mcpsdk.Request) (mcpsdk.Result, error) {
 		res, err := next(ctx, method, req)
-		list, ok := res.(*mcpsdk.ListToolsResult)
-		if err != nil || method != "tools/list" || !ok {
+		if err != nil {
 			return res, err
 		}
 		p, _ := principalFrom(req.GetExtra())
-		allowed := make([]*mcpsdk.Tool, 0, len(list.Tools))
-		for _, d := range list.Tools {
-			if t, ok := s.lookup(d.Name); ok && holdsAll(p, t.scopes) {
-				allowed = append(allowed, d)
-			}
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		switch list := res.(type) {
+		case *mcpsdk.ListToolsResult:
+			cp := *list
+			cp.Tools = allowed(list.Tools, func(d *mcpsdk.Tool) bool {
+				t, ok := s.tools[d.Name]
+				return ok && holdsAll(p, t.scopes)
+			})
+			return &cp, nil
+		case *mcpsdk.ListResourcesResult:
+			cp := *list
+			cp.Resources = allowed(list.Resources, func(d *mcpsdk.Resource) bool { return mayUse(p, s.decls.resources, d.URI) })
+			return &cp, nil
+		case *mcpsdk.ListResourceTemplatesResult:
+			cp := *list
+			cp.ResourceTemplates = allowed(list.ResourceTemplates, func(d *mcpsdk.ResourceTemplate) bool { return mayUse(p, s.decls.templates, d.URITemplate) })
+			return &cp, nil
+		case *mcpsdk.ListPromptsResult:
+			cp := *list
+			cp.Prompts = allowed(list.Prompts, func(d *mcpsdk.Prompt) bool { return mayUse(p, s.decls.prompts, d.Name) })
+			return &cp, nil
 		}
-		cp := *list
-		cp.Tools = allowed
-		return &cp, nil
+		return res, nil
 	}
+}
+
+func allowed[T any](items []T, may func(T) bool) []T {
+	out := make([]T, 0, len(items))
+	for _, it := range items {
+		if may(it) {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// mayUse reports whether p holds the scopes of the action serving key.
+func mayUse(p host.Principal, served map[string]served, key string) bool {
+	d, ok := served[key]
+	return ok && holdsAll(p, d.scopes)
 }
 
 func holdsAll(p host.Principal, scopes []string) bool {
