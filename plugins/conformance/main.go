@@ -269,7 +269,9 @@ type messages struct {
 	Messages []map[string]any `json:"messages"`
 }
 
-func user(content map[string]any) map[string]any { return map[string]any{"role": "user", "content": content} }
+func user(content map[string]any) map[string]any {
+	return map[string]any{"role": "user", "content": content}
+}
 
 func userText(s string) map[string]any { return user(map[string]any{"type": "text", "text": s}) }
 
