@@ -91,12 +91,18 @@ func importColumns(ctx context.Context, db *sql.DB, d *Dataset) error {
 	if err != nil {
 		return fmt.Errorf("columns: %w", err)
 	}
+	return scanColumns(rows, d)
+}
+
+// scanColumns adds the columns rows lists — (name, type, not null, position
+// in the primary key or 0), in column order — to d, with d's primary key.
+func scanColumns(rows *sql.Rows, d *Dataset) error {
 	defer rows.Close()
-	pk := map[int]string{}
+	pk := map[int64]string{}
 	for rows.Next() {
 		var name, typ string
 		var notNull bool
-		var pos int
+		var pos int64
 		if err := rows.Scan(&name, &typ, &notNull, &pos); err != nil {
 			return err
 		}
@@ -112,7 +118,7 @@ func importColumns(ctx context.Context, db *sql.DB, d *Dataset) error {
 		}
 		d.Fields = append(d.Fields, f)
 	}
-	for i := 1; i <= len(pk); i++ {
+	for i := int64(1); i <= int64(len(pk)); i++ {
 		d.PrimaryKey = append(d.PrimaryKey, pk[i])
 	}
 	if len(d.PrimaryKey) == 1 {
@@ -126,20 +132,26 @@ func importForeignKeys(ctx context.Context, db *sql.DB, d *Dataset) error {
 	if err != nil {
 		return fmt.Errorf("foreign keys: %w", err)
 	}
+	return scanForeignKeys(rows, d)
+}
+
+// scanForeignKeys adds the foreign keys rows lists — (constraint, referenced
+// table, column, referenced column), one row per column, grouped by
+// constraint in key order — to d as relationships.
+func scanForeignKeys(rows *sql.Rows, d *Dataset) error {
 	defer rows.Close()
-	byID := map[int]*Relationship{}
-	var order []int
+	byKey := map[string]*Relationship{}
+	var order []string
 	for rows.Next() {
-		var id int
-		var to, from, toCol string
-		if err := rows.Scan(&id, &to, &from, &toCol); err != nil {
+		var key, to, from, toCol string
+		if err := rows.Scan(&key, &to, &from, &toCol); err != nil {
 			return err
 		}
-		r, ok := byID[id]
+		r, ok := byKey[key]
 		if !ok {
 			r = &Relationship{ToDataset: to, Type: "many_to_one"}
-			byID[id] = r
-			order = append(order, id)
+			byKey[key] = r
+			order = append(order, key)
 		}
 		r.FromColumns = append(r.FromColumns, from)
 		r.ToColumns = append(r.ToColumns, toCol)
@@ -147,8 +159,8 @@ func importForeignKeys(ctx context.Context, db *sql.DB, d *Dataset) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for _, id := range order {
-		r := byID[id]
+	for _, key := range order {
+		r := byKey[key]
 		r.Name = d.Name + "_" + strings.Join(r.FromColumns, "_") + "_" + r.ToDataset
 		d.Relationships = append(d.Relationships, *r)
 	}

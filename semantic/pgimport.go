@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 )
@@ -112,34 +111,7 @@ func pgColumns(ctx context.Context, tx *sql.Tx, oid int64, d *Dataset) error {
 	if err != nil {
 		return fmt.Errorf("columns: %w", err)
 	}
-	defer rows.Close()
-	pk := map[int64]string{}
-	for rows.Next() {
-		var name, typ string
-		var notNull bool
-		var pos int64
-		if err := rows.Scan(&name, &typ, &notNull, &pos); err != nil {
-			return err
-		}
-		f := Field{Name: name, DataType: strings.ToUpper(typ), Sensitivity: guessSensitivity(name)}
-		if notNull {
-			f.Nullable = new(bool)
-		}
-		if isTimeType(f.DataType, name) {
-			f.Dimension = &Dimension{IsTime: true}
-		}
-		if pos > 0 {
-			pk[pos] = name
-		}
-		d.Fields = append(d.Fields, f)
-	}
-	for i := int64(1); i <= int64(len(pk)); i++ {
-		d.PrimaryKey = append(d.PrimaryKey, pk[i])
-	}
-	if len(d.PrimaryKey) == 1 {
-		d.Field(d.PrimaryKey[0]).Unique = true
-	}
-	return rows.Err()
+	return scanColumns(rows, d)
 }
 
 func pgForeignKeys(ctx context.Context, tx *sql.Tx, oid int64, d *Dataset) error {
@@ -154,30 +126,5 @@ func pgForeignKeys(ctx context.Context, tx *sql.Tx, oid int64, d *Dataset) error
 	if err != nil {
 		return fmt.Errorf("foreign keys: %w", err)
 	}
-	defer rows.Close()
-	byName := map[string]*Relationship{}
-	var order []string
-	for rows.Next() {
-		var con, to, from, toCol string
-		if err := rows.Scan(&con, &to, &from, &toCol); err != nil {
-			return err
-		}
-		r, ok := byName[con]
-		if !ok {
-			r = &Relationship{ToDataset: to, Type: "many_to_one"}
-			byName[con] = r
-			order = append(order, con)
-		}
-		r.FromColumns = append(r.FromColumns, from)
-		r.ToColumns = append(r.ToColumns, toCol)
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, con := range order {
-		r := byName[con]
-		r.Name = d.Name + "_" + strings.Join(r.FromColumns, "_") + "_" + r.ToDataset
-		d.Relationships = append(d.Relationships, *r)
-	}
-	return nil
+	return scanForeignKeys(rows, d)
 }
