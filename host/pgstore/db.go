@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
@@ -34,6 +35,9 @@ var migrations embed.FS
 // DB is an open SAA database on PostgreSQL.
 type DB struct {
 	pool *pgxpool.Pool
+	// epoch follows the revocation epoch (LISTEN saa_revocation), so a
+	// verifier reads it from memory instead of the database on every call.
+	epoch *epochWatch
 }
 
 // Open connects to url (postgres://...), applies pending migrations and
@@ -51,13 +55,19 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &DB{pool: pool}, nil
+	return &DB{pool: pool, epoch: watchEpoch(pool)}, nil
 }
 
-// Close closes every connection.
+// Close stops the epoch listener and closes every connection.
 func (db *DB) Close() error {
+	db.epoch.stop()
 	db.pool.Close()
 	return nil
+}
+
+// inTx runs fn in a read-committed transaction, committed if fn returns nil.
+func (db *DB) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, db.pool, fn)
 }
 
 // SchemaVersion is the newest migration this binary knows.

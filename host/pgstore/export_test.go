@@ -1,0 +1,4 @@
+package pgstore
+
+// ListenerName is the revocation listener's application_name.
+const ListenerName = listenerName
