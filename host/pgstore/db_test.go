@@ -16,7 +16,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // newDatabase makes an empty database for t and returns its URL and a
 // superuser connection to it.
-func newDatabase(t *testing.T) (string, *sql.DB) {
+func newDatabase(t testing.TB) (string, *sql.DB) {
 	t.Helper()
 	c := pgtest.Get(t)
 	name, admin := c.NewDatabase(t)
@@ -24,7 +24,7 @@ func newDatabase(t *testing.T) (string, *sql.DB) {
 }
 
 // Open opens url for t.
-func Open(t *testing.T, url string) *pgstore.DB {
+func Open(t testing.TB, url string) *pgstore.DB {
 	t.Helper()
 	db, err := pgstore.Open(context.Background(), url)
 	if err != nil {
