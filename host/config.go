@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
@@ -49,6 +50,10 @@ type Config struct {
 	// DB, when set, is used instead of opening DataDir/saa.db; the caller
 	// keeps ownership.
 	DB *store.DB
+	// DatabaseURL (SAA_DATABASE_URL, postgres://...) puts every store on
+	// PostgreSQL instead of DataDir/saa.db, so that several replicas share
+	// them. It holds a password: never log it.
+	DatabaseURL string
 	// OnEgress, if set, is told of every outbound request a plugin attempts:
 	// the host and the guard's verdict (for metrics). It must not block.
 	OnEgress func(host, verdict string)
@@ -120,6 +125,7 @@ func (c Config) FromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("SAA_PLUGIN_CONFIG: want {\"plugin\": {\"key\": \"value\"}}: %w", err)
 		}
 	}
+	c.DatabaseURL = getenv("SAA_DATABASE_URL")
 	c.Getenv = getenv
 	return c.ragFromEnv(getenv)
 }
@@ -131,6 +137,10 @@ func (c Config) Validate() error {
 		return errors.New("config: data dir is required")
 	case c.PluginsDir == "":
 		return errors.New("config: plugins dir is required")
+	case c.DatabaseURL != "" && c.DB != nil:
+		return errors.New("config: a database URL and an open database are both set")
+	case c.DatabaseURL != "" && !postgresURL(c.DatabaseURL):
+		return errors.New("SAA_DATABASE_URL: want postgres://[user[:password]@]host[:port]/database[?...]")
 	case c.Caps.MemoryBytes < 1<<20:
 		return errors.New("config: memory cap below 1 MiB")
 	case c.Caps.Timeout <= 0:
@@ -156,4 +166,11 @@ func (c Limits) effective(asked Limits) wasm.Limits {
 		Timeout:     time.Duration(pick(int64(asked.Timeout), int64(c.Timeout))),
 		MaxOutput:   pick(asked.MaxOutput, c.MaxOutput),
 	}
+}
+
+// postgresURL reports whether s is a postgres:// or postgresql:// URL with
+// a host. It does not echo s, which may hold a password.
+func postgresURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") && u.Host != ""
 }

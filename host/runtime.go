@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/secure-agent/saa/host/audit"
+	"github.com/secure-agent/saa/host/backend"
 	"github.com/secure-agent/saa/host/egress"
 	"github.com/secure-agent/saa/host/rag"
 	"github.com/secure-agent/saa/host/secrets"
@@ -30,7 +31,8 @@ const maxWasmBytes = 64 << 20
 type Runtime struct {
 	cfg     Config
 	log     *slog.Logger
-	db      *store.DB
+	data    backend.DB
+	db      *store.DB // data's bbolt database; nil on PostgreSQL
 	ownDB   bool
 	cache   wazero.CompilationCache
 	guard   *egress.Guard
@@ -69,10 +71,10 @@ func New(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 			rt.Close(ctx)
 		}
 	}()
-	if err := rt.openData(); err != nil {
+	if err := rt.openData(ctx); err != nil {
 		return nil, err
 	}
-	rt.audit = newAuditWriter(audit.NewLog(rt.db.Audit()), rt.log)
+	rt.audit = newAuditWriter(audit.NewLog(rt.data.Audit()), rt.log)
 	rt.guard = egress.New(egress.Config{AllowCIDRs: cfg.EgressAllowCIDRs, Resolver: cfg.Resolver, OnRequest: cfg.OnEgress, Dial: cfg.EgressDial})
 	if err := rt.openRAG(ctx); err != nil {
 		return nil, err
@@ -84,7 +86,7 @@ func New(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 }
 
 // openData opens the database, the secret store and the compilation cache.
-func (rt *Runtime) openData() error {
+func (rt *Runtime) openData(ctx context.Context) error {
 	getenv := rt.cfg.Getenv
 	if getenv == nil {
 		getenv = os.Getenv
@@ -92,19 +94,15 @@ func (rt *Runtime) openData() error {
 	if err := os.MkdirAll(rt.cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
-	rt.db = rt.cfg.DB
-	if rt.db == nil {
-		db, err := store.Open(filepath.Join(rt.cfg.DataDir, "saa.db"))
-		if err != nil {
-			return err
-		}
-		rt.db, rt.ownDB = db, true
+	var err error
+	if rt.data, rt.db, rt.ownDB, err = openDatabase(ctx, rt.cfg); err != nil {
+		return err
 	}
 	key, err := secrets.LoadMasterKey(rt.cfg.DataDir, getenv, rt.cfg.Production)
 	if err != nil {
 		return err
 	}
-	if rt.secrets, err = secrets.New(rt.db.Secrets(), key); err != nil {
+	if rt.secrets, err = secrets.New(rt.data.Secrets(), key); err != nil {
 		return err
 	}
 	rt.cache, err = wazero.NewCompilationCacheWithDir(filepath.Join(rt.cfg.DataDir, "wasm-cache"))
@@ -275,8 +273,13 @@ func (rt *Runtime) acquire(name string) (*plugin, bool) {
 // Secrets returns the store of execution-time secrets.
 func (rt *Runtime) Secrets() *secrets.Store { return rt.secrets }
 
-// DB returns the runtime's database, for the server's other stores.
+// DB returns the runtime's bbolt database, or nil when it runs on
+// PostgreSQL (Config.DatabaseURL); Backend serves either.
 func (rt *Runtime) DB() *store.DB { return rt.db }
+
+// Backend returns the runtime's database, bbolt or PostgreSQL, for the
+// server's other stores (backend.Server checks it has them all).
+func (rt *Runtime) Backend() backend.DB { return rt.data }
 
 // Close closes every plugin and, if the runtime opened it, the database.
 func (rt *Runtime) Close(ctx context.Context) error {
@@ -296,8 +299,8 @@ func (rt *Runtime) Close(ctx context.Context) error {
 	if rt.cache != nil {
 		errs = append(errs, rt.cache.Close(ctx))
 	}
-	if rt.ownDB && rt.db != nil {
-		errs = append(errs, rt.db.Close())
+	if rt.ownDB && rt.data != nil {
+		errs = append(errs, rt.data.Close())
 	}
 	return errors.Join(errs...)
 }

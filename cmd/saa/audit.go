@@ -14,15 +14,17 @@ import (
 
 	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/audit"
+	"github.com/secure-agent/saa/host/pgstore"
 	"github.com/secure-agent/saa/host/problem"
 	"github.com/secure-agent/saa/host/store"
 )
 
 const auditUsage = `usage: saa audit verify [--data-dir DIR] [--server URL] [--json]
 
-Checks the audit log's hash chain. It reads the data dir's database directly;
-when a running server holds it, it asks that server's admin API instead, as
-the admin user with the password in SAA_ADMIN_PASSWORD.
+Checks the audit log's hash chain. It reads the data dir's database directly
+(or PostgreSQL, when SAA_DATABASE_URL is set); when a running server holds the
+data dir's database, it asks that server's admin API instead, as the admin
+user with the password in SAA_ADMIN_PASSWORD.
 `
 
 // auditVerifyPath is the admin API endpoint of the same check.
@@ -47,6 +49,13 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 {
 		fmt.Fprint(stderr, auditUsage)
 		return 2
+	}
+	if cfg.DatabaseURL != "" {
+		rep, err := verifyPostgres(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		return printReport(rep, *asJSON, stdout, stderr)
 	}
 	rep, err := verifyLocal(ctx, *dataDir)
 	if errors.Is(err, store.ErrLocked) {
@@ -80,6 +89,17 @@ func verifyLocal(ctx context.Context, dataDir string) (audit.Report, error) {
 	db, err := store.Open(path)
 	if err != nil {
 		return audit.Report{}, err
+	}
+	defer db.Close()
+	return audit.NewLog(db.Audit()).Verify(ctx)
+}
+
+// verifyPostgres verifies the chain in the PostgreSQL database at url,
+// which replicas may be appending to meanwhile.
+func verifyPostgres(ctx context.Context, url string) (audit.Report, error) {
+	db, err := pgstore.Open(ctx, url)
+	if err != nil {
+		return audit.Report{}, fmt.Errorf("SAA_DATABASE_URL: %w", err)
 	}
 	defer db.Close()
 	return audit.NewLog(db.Audit()).Verify(ctx)

@@ -29,6 +29,10 @@ func runCompact(_ context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "usage: saa compact [--data-dir DIR]   (with the server stopped)")
 		return 2
 	}
+	if cfg.DatabaseURL != "" {
+		return fail(stderr, errors.New("SAA_DATABASE_URL is set: saa compact rewrites the embedded bbolt database only; "+
+			"PostgreSQL gives space back with its own VACUUM"))
+	}
 	path := filepath.Join(*dataDir, "saa.db")
 	if _, err := os.Stat(path); err != nil {
 		return fail(stderr, err)

@@ -17,6 +17,7 @@ import (
 	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/adminapi"
 	"github.com/secure-agent/saa/host/auth"
+	"github.com/secure-agent/saa/host/backend"
 	"github.com/secure-agent/saa/host/egress"
 	"github.com/secure-agent/saa/host/httpapi"
 	"github.com/secure-agent/saa/host/mcp"
@@ -160,12 +161,16 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	}
 	passwords.store.Store(rt.Secrets())
 	defer rt.Close(context.WithoutCancel(ctx))
-
-	authSrv, password, err := startAuth(ctx, cfg, rt, log)
+	data, err := serverStores(cfg, rt)
 	if err != nil {
 		return err
 	}
-	reg, secs, err := startRegistry(ctx, rt, cfg.quotas.bundles, hostSecrets(cfg.getenv), log)
+
+	authSrv, password, err := startAuth(ctx, cfg, rt, data, log)
+	if err != nil {
+		return err
+	}
+	reg, secs, err := startRegistry(ctx, rt, data, cfg.quotas.bundles, hostSecrets(cfg.getenv), log)
 	if err != nil {
 		return err
 	}
@@ -176,7 +181,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return err
 	}
-	mgr, idem, err := startRuns(ctx, cfg, rt, metrics, log)
+	mgr, idem, err := startRuns(ctx, cfg, rt, data, metrics, log)
 	if err != nil {
 		return err
 	}
@@ -212,7 +217,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		AdminUI: ui.Handler(), Semantic: layer,
 		Runtime: rt, Auth: authSrv, Admin: admin, Runs: mgr, Idempotency: idem, Agents: agentRuns,
 		Metrics: metrics, Logger: log.With("component", "http"), PublicURL: cfg.auth.PublicURL,
-		LimitStore: httpapi.StoredLimits{Docs: rt.DB().ClientLimits()},
+		LimitStore: httpapi.StoredLimits{Docs: data.ClientLimits()},
 	})
 	if err != nil {
 		return err
@@ -226,16 +231,26 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	return srv.Serve(ctx, ln)
 }
 
+// serverStores returns the runtime's database with every store the server
+// needs, or says which one its backend lacks.
+func serverStores(cfg serveConfig, rt *host.Runtime) (backend.ServerDB, error) {
+	data, err := backend.Server(rt.Backend())
+	if err != nil && cfg.host.DatabaseURL != "" {
+		return nil, fmt.Errorf("SAA_DATABASE_URL: %w on PostgreSQL yet", err)
+	}
+	return data, err
+}
+
 // startRegistry opens the registry of published plugins and installs every
 // enabled plugin's active version. Published plugins never shadow the
 // trusted local ones loaded from the plugins dir.
-func startRegistry(ctx context.Context, rt *host.Runtime, pending quota.Limit, hostSecrets []registry.DeclaredSecret, log *slog.Logger) (*registry.Registry, *registry.Secrets, error) {
+func startRegistry(ctx context.Context, rt *host.Runtime, data backend.ServerDB, pending quota.Limit, hostSecrets []registry.DeclaredSecret, log *slog.Logger) (*registry.Registry, *registry.Secrets, error) {
 	var local []string
 	for _, m := range rt.Plugins() {
 		local = append(local, m.Name)
 	}
 	reg, err := registry.New(registry.Config{
-		Store: rt.DB().Registry(), Runtime: rt, LocalNames: func() []string { return local },
+		Store: data.Registry(), Runtime: rt, LocalNames: func() []string { return local },
 		Audit: rt.Audit(), Logger: log.With("component", "registry"), PendingQuota: pending,
 	})
 	if err != nil {
@@ -253,8 +268,8 @@ func startRegistry(ctx context.Context, rt *host.Runtime, pending quota.Limit, h
 // startAuth builds the authorization server on the runtime's database and
 // creates the admin user on first start, returning its password if it was
 // generated.
-func startAuth(ctx context.Context, cfg serveConfig, rt *host.Runtime, log *slog.Logger) (*auth.Server, string, error) {
-	cfg.auth.Store = rt.DB().Auth()
+func startAuth(ctx context.Context, cfg serveConfig, rt *host.Runtime, data backend.ServerDB, log *slog.Logger) (*auth.Server, string, error) {
+	cfg.auth.Store = data.Auth()
 	cfg.auth.Logger = log
 	s, err := auth.New(cfg.auth)
 	if err != nil {
@@ -271,13 +286,12 @@ func startAuth(ctx context.Context, cfg serveConfig, rt *host.Runtime, log *slog
 // startRuns starts the run manager: runs left by a previous process are
 // finished or marked failed now, and callbacks go out through an egress
 // guard of their own, under the operator's SAA_EGRESS_ALLOW_CIDRS.
-func startRuns(ctx context.Context, cfg serveConfig, rt *host.Runtime, metrics *httpapi.Metrics, log *slog.Logger) (*runs.Manager, *runs.Idempotency, error) {
+func startRuns(ctx context.Context, cfg serveConfig, rt *host.Runtime, db backend.ServerDB, metrics *httpapi.Metrics, log *slog.Logger) (*runs.Manager, *runs.Idempotency, error) {
 	key, err := runs.LoadWebhookKey(cfg.host.DataDir, cfg.getenv, cfg.host.Production)
 	if err != nil {
 		return nil, nil, err
 	}
 	guard := egress.New(egress.Config{AllowCIDRs: cfg.host.EgressAllowCIDRs, OnRequest: metrics.ObserveEgress})
-	db := rt.DB()
 	idem := runs.NewIdempotency(db.Idempotency())
 	idem.SetQuota(cfg.quotas.idempotency)
 	mgr, err := runs.New(runs.Config{

@@ -23,6 +23,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+
+	"github.com/secure-agent/saa/host/backend"
 )
 
 // ErrSchemaTooNew is returned by Open when the database was migrated by a
@@ -39,6 +41,8 @@ type DB struct {
 	// verifier reads it from memory instead of the database on every call.
 	epoch *epochWatch
 }
+
+var _ backend.DB = (*DB)(nil)
 
 // Open connects to url (postgres://...), applies pending migrations and
 // returns the database.

@@ -1,0 +1,52 @@
+package host
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/secure-agent/saa/host/audit"
+	"github.com/secure-agent/saa/host/auth/authstore"
+	"github.com/secure-agent/saa/host/backend"
+	"github.com/secure-agent/saa/host/pgstore"
+	"github.com/secure-agent/saa/host/registry"
+	"github.com/secure-agent/saa/host/runs/runstore"
+	"github.com/secure-agent/saa/host/secrets"
+	"github.com/secure-agent/saa/host/store"
+)
+
+// openDatabase opens the database the configuration names: the caller's
+// bbolt DB, PostgreSQL at DatabaseURL, or DataDir/saa.db. owned says
+// whether the runtime must close it.
+func openDatabase(ctx context.Context, cfg Config) (db backend.DB, bolt *store.DB, owned bool, err error) {
+	switch {
+	case cfg.DB != nil:
+		return boltDB{cfg.DB}, cfg.DB, false, nil
+	case cfg.DatabaseURL != "":
+		pg, err := pgstore.Open(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return nil, nil, false, fmt.Errorf("SAA_DATABASE_URL: %w", err)
+		}
+		return pg, nil, true, nil
+	}
+	b, err := store.Open(filepath.Join(cfg.DataDir, "saa.db"))
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return boltDB{b}, b, true, nil
+}
+
+// boltDB is the embedded database as a backend.ServerDB: the same stores,
+// returned as the interfaces their users define.
+type boltDB struct{ db *store.DB }
+
+var _ backend.ServerDB = boltDB{}
+
+func (b boltDB) Auth() authstore.Store                  { return b.db.Auth() }
+func (b boltDB) Audit() audit.Store                     { return b.db.Audit() }
+func (b boltDB) Secrets() secrets.Backend               { return b.db.Secrets() }
+func (b boltDB) Registry() registry.Store               { return b.db.Registry() }
+func (b boltDB) Runs() runstore.Store                   { return b.db.Runs() }
+func (b boltDB) Idempotency() runstore.IdempotencyStore { return b.db.Idempotency() }
+func (b boltDB) ClientLimits() backend.DocumentStore    { return b.db.ClientLimits() }
+func (b boltDB) Close() error                           { return b.db.Close() }
