@@ -22,9 +22,9 @@ type RunStore struct {
 }
 
 var (
-	_ runstore.Store       = (*RunStore)(nil)
-	_ runstore.QuotaStore  = (*RunStore)(nil)
-	_ runstore.LeaseStore  = (*RunStore)(nil)
+	_ runstore.Store      = (*RunStore)(nil)
+	_ runstore.QuotaStore = (*RunStore)(nil)
+	_ runstore.LeaseStore = (*RunStore)(nil)
 )
 
 // Runs returns the runs' view of the database.
