@@ -6,9 +6,10 @@ import (
 )
 
 // The interfaces below are implemented by backends that several processes
-// use at once (host/pgstore: replicas on one PostgreSQL). host/runs uses
-// them when the store has them; an embedded store, which one process owns,
-// needs none of them.
+// use at once (host/pgstore: replicas on one PostgreSQL), and only by
+// them: host/runs uses them when the store has them, and then takes the
+// store to be shared. An embedded store, which one process owns, needs
+// none of them.
 
 // QuotaStore checks a client's quota and creates its run in one
 // transaction, so that processes creating runs for one client at once are
