@@ -12,7 +12,10 @@
 // "interrupted" and are not executed again: the action may be a write whose
 // side effect already happened, and running it twice could duplicate it (a
 // second payment, a second issue). The client decides whether to retry.
-// Callback deliveries that were pending resume where they stopped.
+// Callback deliveries that were pending resume where they stopped. On a
+// store several replicas share, runs are claimed from the store and leased
+// to the replica running them, and a dead replica's runs are taken over
+// the same way (shared.go).
 //
 // Idempotency (idempotency.go) makes a retried request with the same
 // Idempotency-Key return the first result, for synchronous calls (used by the

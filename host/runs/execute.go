@@ -13,6 +13,9 @@ import (
 // errNotQueued means a worker took a run that is no longer queued.
 var errNotQueued = errors.New("run is not queued")
 
+// errNotRunning means a finished run's record was no longer running.
+var errNotRunning = errors.New("run is not running")
+
 // work executes queued runs until ctx ends.
 func (m *Manager) work(ctx context.Context) {
 	for {
@@ -24,11 +27,9 @@ func (m *Manager) work(ctx context.Context) {
 	}
 }
 
-// execute runs one queued run and records its result. Store writes use a
-// context that shutdown does not cancel: a result must not be lost.
+// execute runs one queued run and records its result.
 func (m *Manager) execute(id string) {
-	ctx := context.WithoutCancel(m.runCtx)
-	r, err := m.cfg.Store.UpdateRun(ctx, id, func(r *Run) error {
+	r, err := m.cfg.Store.UpdateRun(context.WithoutCancel(m.runCtx), id, func(r *Run) error {
 		if r.Status != StatusQueued {
 			return errNotQueued
 		}
@@ -42,6 +43,13 @@ func (m *Manager) execute(id string) {
 		m.log.Error("start run", logRun, id, logErr, err)
 		return
 	}
+	m.run(r)
+}
+
+// run invokes the started run r and records its result. Store writes use
+// a context that shutdown does not cancel: a result must not be lost.
+func (m *Manager) run(r Run) {
+	ctx, id := context.WithoutCancel(m.runCtx), r.ID
 	out, err := m.invoke(r)
 	kind, msg := "", ""
 	if err != nil {
@@ -68,9 +76,18 @@ func (m *Manager) invoke(r Run) (out []byte, err error) {
 // callback delivery.
 func (m *Manager) finish(ctx context.Context, id string, out []byte, kind, msg string) {
 	r, err := m.cfg.Store.UpdateRun(ctx, id, func(r *Run) error {
+		if r.Status != StatusRunning {
+			// Another replica took the run for dead and failed it as
+			// interrupted: that is what its client was told.
+			return errNotRunning
+		}
 		complete(r, out, kind, msg)
 		return nil
 	})
+	if errors.Is(err, errNotRunning) {
+		m.log.Warn("run result dropped: the run was taken over", logRun, id)
+		return
+	}
 	if err != nil {
 		m.log.Error("record run result", logRun, id, logErr, err)
 		return

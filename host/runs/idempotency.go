@@ -19,6 +19,16 @@ import (
 // IdempotencyTTL is how long a key is remembered after its first use.
 const IdempotencyTTL = 24 * time.Hour
 
+// maxCallTime bounds how long a synchronous call can run: the longest
+// timeout a manifest may set (10m), with a margin.
+const maxCallTime = 15 * time.Minute
+
+// shared reports whether other processes use the store too.
+func (i *Idempotency) shared() bool {
+	_, ok := i.store.(runstore.IdempotencyQuotaStore)
+	return ok
+}
+
 // maxKey bounds an Idempotency-Key.
 const maxKey = 255
 
@@ -36,9 +46,12 @@ type Response = runstore.Response
 //	// else: run the call, then Complete(ctx, client, key, response), or
 //	// Abandon if the call never ran (refused before the plugin started)
 //
-// and Manager.Submit uses it for runs. It assumes one process owns the store,
-// as bbolt ensures: a call left in flight by another process is taken to be
-// interrupted by its death. A shared backend would need leases instead.
+// and Manager.Submit uses it for runs. When one process owns the store, as
+// bbolt ensures, a call left in flight by another process is taken to be
+// interrupted by its death. On a store replicas share
+// (runstore.IdempotencyQuotaStore), a call in flight on another replica
+// is answered ErrInFlight until it is older than the longest call can be
+// (maxCallTime), and only then taken to be interrupted.
 type Idempotency struct {
 	store runstore.IdempotencyStore
 	quota quota.Limit
@@ -82,6 +95,8 @@ func (i *Idempotency) Begin(ctx context.Context, clientID, key, plugin, action s
 		return &got.Response, nil
 	case got.Owner == i.owner:
 		return nil, ErrInFlight
+	case i.shared() && now.Before(got.CreatedAt.Add(maxCallTime)):
+		return nil, ErrInFlight // another replica is running it
 	}
 	return nil, i.interrupt(ctx, clientID, key)
 }

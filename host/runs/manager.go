@@ -2,6 +2,7 @@ package runs
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -50,6 +51,10 @@ type Config struct {
 	// Quota bounds each client's stored runs (count, and bytes as stored);
 	// zero fields take DefaultRunQuota's, negative ones mean no bound.
 	Quota quota.Limit
+	// LeaseTTL is how long a running run stays this replica's without a
+	// renewal, on a store several replicas share (runstore.LeaseStore);
+	// default DefaultLeaseTTL. See shared.go.
+	LeaseTTL time.Duration
 	// Classify maps an Invoke error to the stored kind and caller-safe
 	// message; default Classify.
 	Classify func(error) (kind, message string)
@@ -68,6 +73,10 @@ type Manager struct {
 
 	// quotaMu serialises a new run's quota check with its creation.
 	quotaMu sync.Mutex
+	// leases is the store as a runstore.LeaseStore when replicas share it,
+	// nil otherwise; owner names this Manager in the leases it holds.
+	leases runstore.LeaseStore
+	owner  string
 
 	mu         sync.Mutex
 	state      managerState
@@ -112,16 +121,19 @@ func New(cfg Config) (*Manager, error) {
 	cfg.SweepInterval = cmpOr(cfg.SweepInterval, purgeInterval)
 	cfg.Quota = withDefault(cfg.Quota, DefaultRunQuota)
 	cfg.Retry = cfg.Retry.withDefaults()
+	cfg.LeaseTTL = cmpOr(cfg.LeaseTTL, DefaultLeaseTTL)
 	if cfg.Classify == nil {
 		cfg.Classify = Classify
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Manager{
+	m := &Manager{
 		cfg: cfg, log: cfg.Logger.With("component", "runs"), queue: newQueue(),
-		sends: make(chan struct{}, cfg.Workers), delivering: map[string]bool{},
-	}, nil
+		sends: make(chan struct{}, cfg.Workers), delivering: map[string]bool{}, owner: rand.Text(),
+	}
+	m.leases, _ = cfg.Store.(runstore.LeaseStore)
+	return m, nil
 }
 
 func cmpOr[T int | time.Duration](v, def T) T {
@@ -148,7 +160,11 @@ func (m *Manager) Start(ctx context.Context) error {
 	m.runCtx, m.cancelRuns = context.WithCancel(life)
 	m.bgCtx, m.cancelBg = context.WithCancel(life)
 	m.state = stateRunning
-	pending, err := m.recoverRuns(ctx)
+	recover := m.recoverRuns
+	if m.shared() {
+		recover = m.recoverShared
+	}
+	pending, err := recover(ctx)
 	if err != nil {
 		m.state = stateStopped
 		m.stopTaking()
@@ -156,8 +172,13 @@ func (m *Manager) Start(ctx context.Context) error {
 		m.cancelBg()
 		return err
 	}
+	work := m.work
+	if m.shared() {
+		work = m.claimWork
+		m.bg.Go(m.leaseLoop)
+	}
 	for range m.cfg.Workers {
-		m.workers.Go(func() { m.work(takeCtx) })
+		m.workers.Go(func() { work(takeCtx) })
 	}
 	for _, id := range pending {
 		m.deliverLocked(id)
@@ -213,7 +234,7 @@ func (m *Manager) Submit(ctx context.Context, req Request) (Run, error) {
 	if req.CallbackURL != "" && m.cfg.Sender == nil {
 		return Run{}, ErrCallbacksDisabled
 	}
-	if m.queue.len() >= m.cfg.MaxQueued {
+	if !m.shared() && m.queue.len() >= m.cfg.MaxQueued {
 		return Run{}, ErrQueueFull
 	}
 	id := req.ID
@@ -235,14 +256,12 @@ func (m *Manager) Submit(ctx context.Context, req Request) (Run, error) {
 	}
 	m.quotaMu.Lock()
 	defer m.quotaMu.Unlock()
-	if err := m.checkRunQuota(ctx, &req); err != nil {
-		if req.IdempotencyKey != "" {
-			// The key must not point at a run that was never created.
-			err = errors.Join(err, m.cfg.Idempotency.Abandon(ctx, req.Principal.ClientID, req.IdempotencyKey))
-		}
-		return Run{}, err
+	r, err := m.create(ctx, &req, id, false)
+	if errors.Is(err, quota.ErrExceeded) && req.IdempotencyKey != "" {
+		// The key must not point at a run that was never created.
+		err = errors.Join(err, m.cfg.Idempotency.Abandon(ctx, req.Principal.ClientID, req.IdempotencyKey))
 	}
-	return m.create(ctx, &req, id, false)
+	return r, err
 }
 
 func (m *Manager) accepting() error {
@@ -277,7 +296,12 @@ func (m *Manager) create(ctx context.Context, req *Request, id string, replay bo
 		Status: StatusQueued, CreatedAt: time.Now().UTC(),
 		Callback: runstore.Callback{URL: req.CallbackURL},
 	}
-	err := m.cfg.Store.CreateRun(ctx, r)
+	var err error
+	if replay {
+		err = m.cfg.Store.CreateRun(ctx, r)
+	} else {
+		err = m.createWithin(ctx, r, int64(len(req.Input)))
+	}
 	if replay && errors.Is(err, runstore.ErrExists) {
 		r, err = m.cfg.Store.GetRun(ctx, id) // a concurrent replay created it
 		return r, wrapErr("get run", err)
@@ -285,10 +309,17 @@ func (m *Manager) create(ctx context.Context, req *Request, id string, replay bo
 	if errors.Is(err, runstore.ErrExists) {
 		return Run{}, fmt.Errorf("%w: run id taken", ErrInvalidRequest)
 	}
+	if errors.Is(err, quota.ErrExceeded) {
+		return Run{}, err
+	}
 	if err != nil {
 		return Run{}, fmt.Errorf("submit run: %w", err)
 	}
-	m.queue.push(id)
+	if m.shared() {
+		m.queue.signal() // a worker here claims it, or one elsewhere
+	} else {
+		m.queue.push(id)
+	}
 	return r, nil
 }
 

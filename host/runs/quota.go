@@ -38,8 +38,15 @@ func (i *Idempotency) SetQuota(l quota.Limit) { i.quota = withDefault(l, Default
 
 // claim claims rec's key unless the client is over its quota, in which
 // case a new claim is taken back. Claims are serialised so that concurrent
-// requests cannot all pass the same check.
+// requests cannot all pass the same check: by i.mu in this process, or by
+// the store's transaction on a store replicas share.
 func (i *Idempotency) claim(ctx context.Context, rec runstore.IdempotencyRecord, now time.Time) (runstore.IdempotencyRecord, bool, error) {
+	// A byte quota refuses once it is reached: the size a record will have
+	// (its answer) is not known yet.
+	check := func(u runstore.Usage) error { return i.quota.Check(quota.StoreIdempotency, usage(u), 1, 1) }
+	if qs, ok := i.store.(runstore.IdempotencyQuotaStore); ok {
+		return qs.ClaimIdempotencyWithin(ctx, rec, now, check)
+	}
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	u, err := i.store.IdempotencyUsage(ctx, rec.ClientID)
@@ -50,9 +57,7 @@ func (i *Idempotency) claim(ctx context.Context, rec runstore.IdempotencyRecord,
 	if err != nil || !claimed {
 		return got, claimed, err
 	}
-	// A byte quota refuses once it is reached: the size a record will have
-	// (its answer) is not known yet.
-	if qerr := i.quota.Check(quota.StoreIdempotency, usage(u), 1, 1); qerr != nil {
+	if qerr := check(u); qerr != nil {
 		if err := i.store.DeleteIdempotency(context.WithoutCancel(ctx), rec.ClientID, rec.Key); err != nil {
 			return runstore.IdempotencyRecord{}, false, fmt.Errorf("release key over quota: %w", err)
 		}
@@ -61,12 +66,21 @@ func (i *Idempotency) claim(ctx context.Context, rec runstore.IdempotencyRecord,
 	return got, true, nil
 }
 
-// checkRunQuota refuses a new run of req if its client is over its quota.
-// The caller holds m.quotaMu until the run is stored.
-func (m *Manager) checkRunQuota(ctx context.Context, req *Request) error {
-	u, err := m.cfg.Store.RunUsage(ctx, req.Principal.ClientID)
+// createWithin stores the new run r (of size bytes of input) unless its
+// client is over its quota. The caller holds m.quotaMu, which serialises
+// the check with the creation in this process; a store shared by replicas
+// (runstore.QuotaStore) checks and creates in one transaction instead.
+func (m *Manager) createWithin(ctx context.Context, r Run, size int64) error {
+	check := func(u runstore.Usage) error { return m.cfg.Quota.Check(quota.StoreRuns, usage(u), 1, size) }
+	if qs, ok := m.cfg.Store.(runstore.QuotaStore); ok {
+		return qs.CreateRunWithin(ctx, r, check)
+	}
+	u, err := m.cfg.Store.RunUsage(ctx, r.ClientID)
 	if err != nil {
 		return fmt.Errorf("read usage: %w", err)
 	}
-	return m.cfg.Quota.Check(quota.StoreRuns, usage(u), 1, int64(len(req.Input)))
+	if err := check(u); err != nil {
+		return err
+	}
+	return m.cfg.Store.CreateRun(ctx, r)
 }
