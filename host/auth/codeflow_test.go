@@ -88,8 +88,8 @@ func TestAuthorizeRefusesMissingOrPlainPKCE(t *testing.T) {
 	e := newTestEnv(t)
 	agent := e.newAgent(false, []string{testRedirect}, "echo:call")
 	for name, edit := range map[string]func(url.Values){
-		"missing": func(q url.Values) { q.Del("code_challenge"); q.Del("code_challenge_method") },
-		"plain":   func(q url.Values) { q.Set("code_challenge", testVerifier); q.Set("code_challenge_method", "plain") },
+		"missing":                       func(q url.Values) { q.Del("code_challenge"); q.Del("code_challenge_method") },
+		"plain":                         func(q url.Values) { q.Set("code_challenge", testVerifier); q.Set("code_challenge_method", "plain") },
 		"no method (defaults to plain)": func(q url.Values) { q.Del("code_challenge_method") },
 	} {
 		t.Run(name, func(t *testing.T) {

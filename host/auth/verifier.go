@@ -39,8 +39,8 @@ var refusedHeaders = []string{"jku", "jwk", "x5u", "x5c", "crit"}
 // and has not changed in a way that voids its tokens. It is safe for
 // concurrent use.
 type Verifier struct {
-	keys   *KeySet
-	store  authstore.Revocations
+	keys  *KeySet
+	store authstore.Revocations
 	// grants are users' consents, read for tokens acting for a user; nil
 	// when the store has none, and such tokens are then refused.
 	grants authstore.Grants
