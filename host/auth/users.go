@@ -41,7 +41,8 @@ func (e *ThrottledError) Error() string {
 // Is makes errors.Is(err, ErrThrottled) true.
 func (e *ThrottledError) Is(target error) bool { return target == ErrThrottled }
 
-// Users manages the humans who use the admin API and UI. Password checks
+// Users manages the humans who sign in: admins and viewers, who use the
+// admin API and UI, and users, who only consent to agents acting for them. Password checks
 // cost tens of milliseconds and memory, so at most a few run at a time.
 // Failures are throttled per source address and slowed, never locked, per
 // user name (throttle.Guard): someone guessing the admin's password from
@@ -107,8 +108,8 @@ func (u *Users) Create(ctx context.Context, name, password string, role authstor
 	if err := checkName(name); err != nil {
 		return fmt.Errorf("create user: %w", err)
 	}
-	if role != authstore.RoleAdmin && role != authstore.RoleViewer {
-		return fmt.Errorf("create user: %w", inputErrorf("role must be admin or viewer"))
+	if role != authstore.RoleAdmin && role != authstore.RoleViewer && role != authstore.RoleUser {
+		return fmt.Errorf("create user: %w", inputErrorf("role must be admin, viewer or user"))
 	}
 	if password == "" {
 		return fmt.Errorf("create user: %w", inputErrorf("empty password"))
