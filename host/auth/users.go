@@ -114,6 +114,11 @@ func (u *Users) Create(ctx context.Context, name, password string, role authstor
 	if password == "" {
 		return fmt.Errorf("create user: %w", inputErrorf("empty password"))
 	}
+	if looksLikeClientID(name) {
+		// A user's name is the sub of tokens acting for it, and a client's
+		// id the sub of its own: they must never be mistaken for each other.
+		return fmt.Errorf("create user: %w", inputErrorf("a user name may not look like a client ID"))
+	}
 	hash, err := hashPassword(password)
 	if err != nil {
 		return fmt.Errorf("create user: %w", err)
@@ -202,4 +207,18 @@ func (u *Users) List(ctx context.Context) ([]authstore.User, error) {
 		all[i].PasswordHash = ""
 	}
 	return all, nil
+}
+
+// looksLikeClientID reports whether name has the shape of a client ID: 32
+// lowercase hex digits.
+func looksLikeClientID(name string) bool {
+	if len(name) != 32 {
+		return false
+	}
+	for _, c := range name {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
