@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"time"
 
@@ -73,6 +74,23 @@ var (
 	_ Secrets  = (*registry.Secrets)(nil)
 )
 
+// Authorizer is what the UI needs of the authorization server
+// (*auth.Server) to serve the authorization endpoint's pages: it parses and
+// answers the protocol; the UI signs the user in and asks for consent.
+type Authorizer interface {
+	ParseAuthorize(ctx context.Context, r *http.Request) (*auth.AuthorizeRequest, error)
+	WriteAuthorizeError(ctx context.Context, w http.ResponseWriter, req *auth.AuthorizeRequest, err error)
+	NeedsConsent(ctx context.Context, req *auth.AuthorizeRequest, user string) (bool, error)
+	Approve(ctx context.Context, w http.ResponseWriter, req *auth.AuthorizeRequest, user string, granted []string) error
+	Deny(ctx context.Context, w http.ResponseWriter, req *auth.AuthorizeRequest)
+}
+
+// Grants is what the account page needs of users' consents (*auth.Grants).
+type Grants interface {
+	List(ctx context.Context, user string) ([]auth.Grant, error)
+	Revoke(ctx context.Context, user, clientID string) error
+}
+
 // Session lifetimes: a session ends after sessionIdle without a request, and
 // sessionMax after sign-in whatever happens.
 const (
@@ -95,6 +113,13 @@ type Config struct {
 	PublicURL string
 	// Logger receives the component's logs; slog.Default() if nil.
 	Logger *slog.Logger
+	// Authorizer and Grants serve /oauth2/authorize (sign-in and consent)
+	// and /account; both nil leaves those pages out.
+	Authorizer Authorizer
+	Grants     Grants
+	// Signup lets anyone create a user account (role user) at
+	// /account/signup (SAA_SIGNUP=open); off by default.
+	Signup bool
 
 	// now is the clock; time.Now if nil. Tests set it.
 	now func() time.Time
@@ -108,6 +133,9 @@ func (c *Config) validate() error {
 	u, err := url.Parse(c.PublicURL)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return fmt.Errorf("admin ui: public URL %q is not an absolute http(s) URL", c.PublicURL)
+	}
+	if (c.Authorizer == nil) != (c.Grants == nil) {
+		return errors.New("admin ui: Authorizer and Grants go together")
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -6,14 +6,18 @@ import (
 	"time"
 )
 
-// Cookie names. Both are scoped to the UI's paths, HttpOnly and
-// SameSite=Strict, and Secure when the UI is served over TLS.
+// Cookie names. Both are HttpOnly and SameSite=Strict, and Secure when the
+// UI is served over TLS. The session cookie's path is "/": the same sign-in
+// serves /admin, /account and the authorization endpoint's consent page,
+// and no other path reads it.
 const (
 	// sessionCookie carries the session id.
 	sessionCookie = "saa_admin_session"
 	// signinCookie carries the double-submit token of the sign-in form,
 	// which runs before there is a session.
 	signinCookie = "saa_admin_signin"
+	// signupCookie carries the double-submit token of the sign-up form.
+	signupCookie = "saa_signup"
 )
 
 // csrfField is the form field that carries the CSRF token.
@@ -30,14 +34,14 @@ func (u *UI) secureRequest(r *http.Request) bool {
 
 func (u *UI) setSessionCookie(w http.ResponseWriter, r *http.Request, id string) {
 	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: id, Path: basePath,
+		Name: sessionCookie, Value: id, Path: "/",
 		HttpOnly: true, Secure: u.secureRequest(r), SameSite: http.SameSiteStrictMode,
 	})
 }
 
 func (u *UI) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: "", Path: basePath, MaxAge: -1,
+		Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: u.secureRequest(r), SameSite: http.SameSiteStrictMode,
 	})
 }
@@ -69,4 +73,12 @@ func cookieValue(r *http.Request, name string) string {
 // time; an empty expected token never matches.
 func tokensMatch(got, want string) bool {
 	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// setFormCookie sets a double-submit token cookie for the form at path.
+func (u *UI) setFormCookie(w http.ResponseWriter, r *http.Request, name, path, token string) {
+	http.SetCookie(w, &http.Cookie{
+		Name: name, Value: token, Path: path, MaxAge: int(signinTokenLife.Seconds()),
+		HttpOnly: true, Secure: u.secureRequest(r), SameSite: http.SameSiteStrictMode,
+	})
 }

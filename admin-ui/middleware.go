@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/secure-agent/saa/host/auth/authstore"
 )
 
 // contentSecurityPolicy allows the UI's own stylesheet and images and
@@ -111,4 +113,18 @@ func (u *UI) requireAdmin(next http.Handler) http.Handler {
 
 func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// requireStaff keeps end users (role user) out of the admin pages
+// altogether, reading included: they have /account.
+func (u *UI) requireStaff(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := sessionFrom(r.Context())
+		if s.Role == authstore.RoleAdmin || s.Role == authstore.RoleViewer {
+			next.ServeHTTP(w, r)
+			return
+		}
+		u.recordDenied(r, s)
+		u.fail(w, r, http.StatusForbidden, "This area is for administrators. Your account is at "+accountPath+".")
+	})
 }

@@ -9,6 +9,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/secure-agent/saa/host/auth/authstore"
 )
 
 // pages holds one template set per page, each the layout plus the page.
@@ -75,6 +77,10 @@ func (v view) CSRF() string {
 	}
 	return v.Session.CSRF
 }
+
+// Staff reports whether the signed-in user is an admin or a viewer, who
+// see the admin menu; an end user sees only their account.
+func (v view) Staff() bool { return v.Session != nil && v.Session.Role != authstore.RoleUser }
 
 // CanWrite reports whether the signed-in user may change things.
 func (v view) CanWrite() bool { return v.Session != nil && v.Session.CanWrite() }

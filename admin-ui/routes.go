@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/secure-agent/saa/host/auth"
 )
 
 // routes assembles the handler tree: every answer gets the security
@@ -26,11 +28,22 @@ func (u *UI) routes() http.Handler {
 		http.Redirect(w, r, basePath, http.StatusMovedPermanently)
 	})
 
+	if u.cfg.Signup {
+		r.Get(signupPath, u.signupPage)
+		r.Post(signupPath, u.signup)
+	}
+
 	r.Group(func(r chi.Router) {
 		r.Use(u.requireSession, u.checkCSRF)
 		r.Post(basePath+"/signout", u.signout)
+		if u.cfg.Authorizer != nil {
+			r.Get(auth.AuthorizePath, u.authorize)
+			r.Post(auth.AuthorizePath, u.consent)
+			r.Get(accountPath, u.accountPage)
+			r.Post(accountPath+"/grants/{client}/revoke", u.revokeGrant)
+		}
 		r.Group(func(r chi.Router) {
-			r.Use(u.requireAdmin)
+			r.Use(u.requireStaff, u.requireAdmin)
 			r.Get(basePath, u.dashboard)
 			r.Route(basePath+"/plugins", u.pluginRoutes)
 			r.Route(basePath+"/clients", u.clientRoutes)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/secure-agent/saa/host/auth"
+	"github.com/secure-agent/saa/host/auth/authstore"
 )
 
 // maxNameInput bounds a user name typed at sign-in.
@@ -21,14 +22,16 @@ type signinData struct {
 	Next  string
 	User  string
 	Error string
+	// Signup links to self sign-up when it is open.
+	Signup bool
 }
 
 // signinPage shows the form with a fresh double-submit token. A signed-in
 // visitor goes straight on.
 func (u *UI) signinPage(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(r.URL.Query().Get("next"))
-	if _, ok := u.sessions.lookup(cookieValue(r, sessionCookie)); ok {
-		http.Redirect(w, r, next, http.StatusSeeOther)
+	if s, ok := u.sessions.lookup(cookieValue(r, sessionCookie)); ok {
+		http.Redirect(w, r, landing(s.Role, next), http.StatusSeeOther)
 		return
 	}
 	u.renderSignin(w, r, http.StatusOK, signinData{Next: next})
@@ -46,7 +49,7 @@ func (u *UI) renderSignin(w http.ResponseWriter, r *http.Request, status int, d 
 		}
 	}
 	u.setSigninCookie(w, r, token)
-	d.Token = token
+	d.Token, d.Signup = token, u.cfg.Signup
 	u.render(w, r, status, "signin", view{Title: "Sign in", Data: d})
 }
 
@@ -89,7 +92,7 @@ func (u *UI) signin(w http.ResponseWriter, r *http.Request) {
 	u.clearSigninCookie(w, r)
 	u.setSessionCookie(w, r, id)
 	u.record(r.Context(), s, "admin.signin", "", "role "+string(s.Role))
-	http.Redirect(w, r, d.Next, http.StatusSeeOther)
+	http.Redirect(w, r, landing(s.Role, d.Next), http.StatusSeeOther)
 }
 
 // signout ends the session.
@@ -101,15 +104,26 @@ func (u *UI) signout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, signinPath, http.StatusSeeOther)
 }
 
-// safeNext returns next if it is a path of the UI, else the dashboard, so
-// that the sign-in form cannot be used to redirect anywhere else.
+// safeNext returns next if it is a path of the UI (the admin pages, the
+// account pages or the authorization endpoint), else the dashboard, so that
+// the sign-in form cannot be used to redirect anywhere else.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, basePath) || strings.ContainsAny(next, "\\\r\n") ||
-		strings.HasPrefix(next, "//") || strings.HasPrefix(next, signinPath) {
+	if next == "" || strings.ContainsAny(next, "\\\r\n") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, signinPath) {
 		return basePath
 	}
-	if rest := next[len(basePath):]; rest != "" && rest[0] != '/' && rest[0] != '?' {
-		return basePath
+	for _, root := range []string{basePath, accountPath, auth.AuthorizePath} {
+		if rest, ok := strings.CutPrefix(next, root); ok && (rest == "" || rest[0] == '/' || rest[0] == '?') {
+			return next
+		}
+	}
+	return basePath
+}
+
+// landing is where a session of role goes after sign-in: a user never to
+// the admin pages.
+func landing(role authstore.Role, next string) string {
+	if role == authstore.RoleUser && (next == basePath || strings.HasPrefix(next, basePath+"/") || strings.HasPrefix(next, basePath+"?")) {
+		return accountPath
 	}
 	return next
 }

@@ -18,6 +18,9 @@ const (
 	staticPath = basePath + "/static"
 	// apiPath is the JSON API's, never the UI's.
 	apiPath = basePath + "/api"
+	// accountPath is a signed-in user's own page: grants, activity.
+	accountPath = "/account"
+	signupPath  = accountPath + "/signup"
 )
 
 // UI is the admin web UI. Mount Handler at /admin and /admin/*.

@@ -30,7 +30,7 @@ type usersData struct {
 }
 
 func (u *UI) usersPage(w http.ResponseWriter, r *http.Request) {
-	d := usersData{Roles: []string{string(authstore.RoleViewer), string(authstore.RoleAdmin)}}
+	d := usersData{Roles: []string{string(authstore.RoleViewer), string(authstore.RoleAdmin), string(authstore.RoleUser)}}
 	if l, ok := u.cfg.Users.(UserLister); ok {
 		all, err := l.List(r.Context())
 		if err != nil {

@@ -45,6 +45,8 @@ type serveConfig struct {
 	auth        auth.Config
 	getenv      func(string) string
 	quotas      quotas
+	// signup is SAA_SIGNUP=open: anyone may create a user account.
+	signup bool
 }
 
 // quotas are the per-client storage quotas (SAA_QUOTA_*); a zero field is
@@ -72,6 +74,19 @@ func loadQuotas(getenv func(string) string) (quotas, error) {
 }
 
 // loadServeConfig reads the environment, then the flags.
+// loadSignup reads SAA_SIGNUP: "open" lets anyone create a user account,
+// "off" (the default) leaves that to admins.
+func loadSignup(getenv func(string) string) (bool, error) {
+	switch v := getenv("SAA_SIGNUP"); v {
+	case "", "off":
+		return false, nil
+	case "open":
+		return true, nil
+	default:
+		return false, fmt.Errorf("SAA_SIGNUP must be open or off, got %q", v)
+	}
+}
+
 func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
 	c := serveConfig{addr: defaultAddr, auth: auth.DefaultConfig(), getenv: getenv, semanticDir: defaultSemanticDir}
 	if v := getenv("SAA_ADDR"); v != "" {
@@ -86,6 +101,9 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 	}
 	c.auth.ApplyEnv(getenv)
 	if c.quotas, err = loadQuotas(getenv); err != nil {
+		return c, err
+	}
+	if c.signup, err = loadSignup(getenv); err != nil {
 		return c, err
 	}
 
@@ -200,6 +218,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	ui, err := adminui.New(adminui.Config{
 		Clients: authSrv.Clients(), Users: authSrv.Users(), Runtime: rt,
 		Registry: reg, Secrets: secs, PublicURL: cfg.auth.PublicURL, Logger: log.With("component", "admin-ui"),
+		Authorizer: authSrv, Grants: authSrv.Grants(), Signup: cfg.signup,
 	})
 	if err != nil {
 		return err

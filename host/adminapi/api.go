@@ -121,6 +121,7 @@ func (a *API) Routes(r chi.Router) {
 	r.Group(func(r chi.Router) {
 		r.Use(a.Authenticate, a.limited, a.RecordChanges)
 		r.Route("/clients", a.clientRoutes)
+		r.Post("/users", a.createUser)
 		if a.registry != nil {
 			a.pluginRoutes(r)
 		}

@@ -43,6 +43,11 @@ func (a *API) Authenticate(next http.Handler) http.Handler {
 		if !ok {
 			return
 		}
+		if id.Role == authstore.RoleUser {
+			// End users consent on /account; the admin API is never theirs.
+			problem.Write(w, http.StatusForbidden, problem.KindForbidden, "this user may not use the admin API")
+			return
+		}
 		if id.Role != authstore.RoleAdmin && !safeMethod(r.Method) {
 			problem.Write(w, http.StatusForbidden, problem.KindForbidden, "this user may only read")
 			return

@@ -22,6 +22,10 @@ func (a *API) clientRoutes(r chi.Router) {
 type createClientRequest struct {
 	Name   string   `json:"name"`
 	Scopes []string `json:"scopes"`
+	// RedirectURIs and Public are for agents acting for users through the
+	// authorization code flow.
+	RedirectURIs []string `json:"redirect_uris"`
+	Public       bool     `json:"public"`
 }
 
 // patchClientRequest is the body of PATCH /clients/{id}; absent fields are
@@ -35,7 +39,8 @@ type patchClientRequest struct {
 // ever carry its secret.
 type clientWithSecret struct {
 	auth.Client
-	ClientSecret string `json:"client_secret"`
+	// ClientSecret is empty for a public client, which has none.
+	ClientSecret string `json:"client_secret,omitempty"`
 }
 
 // clientList is the answer of GET /clients.
@@ -49,7 +54,9 @@ func (a *API) createClient(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	c, secret, err := a.clients.Create(r.Context(), req.Name, req.Scopes)
+	c, secret, err := a.clients.CreateWith(r.Context(), auth.ClientSpec{
+		Name: req.Name, Scopes: req.Scopes, RedirectURIs: req.RedirectURIs, Public: req.Public,
+	})
 	if err != nil {
 		a.fail(w, r, err)
 		return

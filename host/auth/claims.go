@@ -18,6 +18,10 @@ type accessClaims struct {
 	// was issued; the token is void once the client's differs. Required: a
 	// pointer, so that generation 0 is told apart from a missing claim.
 	Generation *uint64 `json:"gen,omitempty"`
+	// GrantGen is, for a token acting for a user (sub) through the
+	// authorization code flow, the generation of the user's grant to the
+	// client; the token is void once the grant is revoked.
+	GrantGen *uint64 `json:"ggen,omitempty"`
 
 	// kid is the header's key id, kept so a cached verification is dropped
 	// once its key is withdrawn. Not a claim.

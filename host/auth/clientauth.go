@@ -115,6 +115,11 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form u
 	if err != nil {
 		return nil, err
 	}
+	if id != "" && secret == "" && !hasBasic(r) {
+		if c, ok := s.publicClient(ctx, id); ok {
+			return toFositeClient(c, s.cfg.PublicURL), nil
+		}
+	}
 	if id == "" || secret == "" {
 		s.recordFailure(r, "", authstore.ErrNotFound)
 		return nil, fosite.ErrInvalidClient.WithHint("Client authentication is required.")
@@ -136,4 +141,20 @@ func (s *Server) clientAuthError(r *http.Request, id string, err error) error {
 	}
 	s.log.ErrorContext(r.Context(), "client authentication", logKeyErr, err)
 	return fosite.ErrServerError.WithWrap(err)
+}
+
+// publicClient returns the active public client id, which authenticates
+// with its client_id alone (RFC 6749 section 2.1): what it may do is bounded
+// by PKCE and by its grant types, authorization_code and refresh_token.
+func (s *Server) publicClient(ctx context.Context, id string) (authstore.Client, bool) {
+	c, err := s.cfg.Store.GetClient(ctx, id)
+	if err != nil || !c.Public || c.Status != authstore.ClientActive {
+		return authstore.Client{}, false
+	}
+	return c, true
+}
+
+func hasBasic(r *http.Request) bool {
+	_, _, ok := r.BasicAuth()
+	return ok
 }

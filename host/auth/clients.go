@@ -35,12 +35,17 @@ type Client struct {
 	Status    string    `json:"status"`
 	CreatedAt time.Time `json:"created_at"`
 	RotatedAt time.Time `json:"rotated_at,omitzero"`
+	// RedirectURIs are where the authorization code flow may return a user.
+	RedirectURIs []string `json:"redirect_uris,omitempty"`
+	// Public is true for a client without a secret (PKCE only).
+	Public bool `json:"public,omitempty"`
 }
 
 func publicClient(c authstore.Client) Client {
 	return Client{
 		ID: c.ID, Name: c.Name, Scopes: slices.Clone(c.Scopes), Status: string(c.Status),
 		CreatedAt: c.CreatedAt, RotatedAt: c.RotatedAt,
+		RedirectURIs: slices.Clone(c.RedirectURIs), Public: c.Public,
 	}
 }
 
@@ -58,29 +63,63 @@ type Clients struct {
 // Create registers a confidential client and returns it with its secret,
 // which is never shown again.
 func (s *Clients) Create(ctx context.Context, name string, scopes []string) (Client, string, error) {
-	if err := checkName(name); err != nil {
-		return Client{}, "", fmt.Errorf("create client: %w", err)
-	}
-	scopes, err := normalizeScopes(scopes)
+	return s.CreateWith(ctx, ClientSpec{Name: name, Scopes: scopes})
+}
+
+// ClientSpec describes a client to create.
+type ClientSpec struct {
+	Name   string
+	Scopes []string
+	// RedirectURIs enable the authorization code flow (see checkRedirectURI).
+	RedirectURIs []string
+	// Public makes a client without a secret; it needs RedirectURIs.
+	Public bool
+}
+
+// CreateWith registers a client and returns it with its secret, which is
+// never shown again; a public client has none ("").
+func (s *Clients) CreateWith(ctx context.Context, spec ClientSpec) (Client, string, error) {
+	c, secret, err := s.newClient(spec)
 	if err != nil {
 		return Client{}, "", fmt.Errorf("create client: %w", err)
-	}
-	secret, hash, err := newSecret()
-	if err != nil {
-		return Client{}, "", fmt.Errorf("create client: %w", err)
-	}
-	id, err := randomHex(16)
-	if err != nil {
-		return Client{}, "", fmt.Errorf("create client: %w", err)
-	}
-	c := authstore.Client{
-		ID: id, Name: name, Scopes: scopes, Status: authstore.ClientActive,
-		SecretHash: hash, CreatedAt: s.now().UTC(),
 	}
 	if err := s.store.CreateClient(ctx, c); err != nil {
 		return Client{}, "", fmt.Errorf("create client: %w", err)
 	}
 	return publicClient(c), secret, nil
+}
+
+// newClient checks spec and builds the record, with a secret unless public.
+func (s *Clients) newClient(spec ClientSpec) (authstore.Client, string, error) {
+	if err := checkName(spec.Name); err != nil {
+		return authstore.Client{}, "", err
+	}
+	scopes, err := normalizeScopes(spec.Scopes)
+	if err != nil {
+		return authstore.Client{}, "", err
+	}
+	uris, err := checkRedirectURIs(spec.RedirectURIs)
+	if err != nil {
+		return authstore.Client{}, "", err
+	}
+	if spec.Public && len(uris) == 0 {
+		return authstore.Client{}, "", inputErrorf("a public client needs at least one redirect URI")
+	}
+	var secret string
+	var hash []byte
+	if !spec.Public {
+		if secret, hash, err = newSecret(); err != nil {
+			return authstore.Client{}, "", err
+		}
+	}
+	id, err := randomHex(16)
+	if err != nil {
+		return authstore.Client{}, "", err
+	}
+	return authstore.Client{
+		ID: id, Name: spec.Name, Scopes: scopes, Status: authstore.ClientActive,
+		SecretHash: hash, CreatedAt: s.now().UTC(), RedirectURIs: uris, Public: spec.Public,
+	}, secret, nil
 }
 
 // List returns every client.
@@ -182,6 +221,9 @@ func (s *Clients) RotateSecret(ctx context.Context, id string) (Client, string, 
 	}
 	now := s.now().UTC()
 	c, err := s.store.UpdateClient(ctx, id, func(c *authstore.Client) error {
+		if c.Public {
+			return inputErrorf("a public client has no secret to rotate")
+		}
 		c.SecretHash, c.RotatedAt = hash, now
 		c.Generation++
 		return nil

@@ -24,6 +24,11 @@ type fositeStore struct {
 	// a token can have, plus leeway.
 	denyFor time.Duration
 	now     func() time.Time
+	// flows stores codes, refresh tokens and grants; nil when the store
+	// does not implement authstore.Flows (the code flow is then off).
+	flows authstore.Flows
+	// clients re-reads a stored request's client.
+	clients authstore.Clients
 }
 
 var (
@@ -55,17 +60,28 @@ type fositeClient struct {
 	generation uint64
 }
 
-// toFositeClient is c as fosite sees it: confidential, client_credentials
-// only, allowed its scopes and the one audience.
+// toFositeClient is c as fosite sees it, allowed its scopes and the one
+// audience: a confidential client may use client_credentials, and with
+// redirect URIs the authorization code flow and refresh tokens too; a public
+// client only the latter two.
 func toFositeClient(c authstore.Client, audience string) *fositeClient {
+	grants, responses := fosite.Arguments{"client_credentials"}, fosite.Arguments{}
+	if len(c.RedirectURIs) > 0 {
+		grants, responses = append(grants, "authorization_code", "refresh_token"), fosite.Arguments{"code"}
+	}
+	if c.Public {
+		grants = fosite.Arguments{"authorization_code", "refresh_token"}
+	}
 	return &fositeClient{
 		DefaultClient: fosite.DefaultClient{
 			ID:            c.ID,
 			Secret:        c.SecretHash,
-			GrantTypes:    fosite.Arguments{"client_credentials"},
-			ResponseTypes: fosite.Arguments{},
+			RedirectURIs:  append([]string{}, c.RedirectURIs...),
+			GrantTypes:    grants,
+			ResponseTypes: responses,
 			Scopes:        append(fosite.Arguments{}, c.Scopes...),
 			Audience:      fosite.Arguments{audience},
+			Public:        c.Public,
 		},
 		generation: c.Generation,
 	}
@@ -111,37 +127,16 @@ func (s *fositeStore) GetAccessTokenSession(ctx context.Context, token string, _
 // DeleteAccessTokenSession has nothing to delete.
 func (s *fositeStore) DeleteAccessTokenSession(context.Context, string) error { return nil }
 
-// RevokeAccessToken denies the token whose jti is requestID (set so by
-// GetAccessTokenSession) for as long as any token can live.
+// RevokeAccessToken revokes the family requestID names, if it is one (a
+// refresh token's request, or a replayed code's), else denies the single
+// token whose jti it is (set so by GetAccessTokenSession) for as long as any
+// token can live.
 func (s *fositeStore) RevokeAccessToken(ctx context.Context, requestID string) error {
+	if s.flows != nil {
+		err := s.flows.RevokeFamily(ctx, requestID)
+		if !errors.Is(err, authstore.ErrNotFound) {
+			return err
+		}
+	}
 	return s.store.DenyToken(ctx, requestID, s.now().Add(s.denyFor))
-}
-
-// RevokeRefreshToken has nothing to revoke: SAA issues no refresh tokens.
-func (s *fositeStore) RevokeRefreshToken(context.Context, string) error { return nil }
-
-func (s *fositeStore) CreateRefreshTokenSession(context.Context, string, string, fosite.Requester) error {
-	return errUnsupported
-}
-
-func (s *fositeStore) GetRefreshTokenSession(context.Context, string, fosite.Session) (fosite.Requester, error) {
-	return nil, fosite.ErrNotFound
-}
-
-func (s *fositeStore) DeleteRefreshTokenSession(context.Context, string) error { return nil }
-
-func (s *fositeStore) RotateRefreshToken(context.Context, string, string) error {
-	return errUnsupported
-}
-
-func (s *fositeStore) CreateAuthorizeCodeSession(context.Context, string, fosite.Requester) error {
-	return errUnsupported
-}
-
-func (s *fositeStore) GetAuthorizeCodeSession(context.Context, string, fosite.Session) (fosite.Requester, error) {
-	return nil, fosite.ErrNotFound
-}
-
-func (s *fositeStore) InvalidateAuthorizeCodeSession(context.Context, string) error {
-	return fosite.ErrNotFound
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/handler/oauth2"
+
+	"github.com/secure-agent/saa/host/auth/authstore"
 )
 
 // errUnsupported is returned by the fosite hooks SAA does not use (refresh
@@ -21,6 +23,10 @@ var errUnsupported = errors.New("not supported by this server")
 type fositeStrategy struct {
 	issuer   *tokenIssuer
 	verifier *Verifier
+	// flows records the access tokens of each family and holds grants;
+	// nil when the code flow is off.
+	flows authstore.Flows
+	now   func() time.Time
 }
 
 var _ oauth2.CoreStrategy = (*fositeStrategy)(nil)
@@ -31,10 +37,13 @@ func (s *fositeStrategy) AccessTokenSignature(_ context.Context, token string) s
 // granted scopes, and aligns the session's expiry (and so expires_in) with
 // the token's exp. The client must be the one authenticateClient returned,
 // which carries the generation of the record it checked.
-func (s *fositeStrategy) GenerateAccessToken(_ context.Context, r fosite.Requester) (string, string, error) {
+func (s *fositeStrategy) GenerateAccessToken(ctx context.Context, r fosite.Requester) (string, string, error) {
 	c, ok := r.GetClient().(*fositeClient)
 	if !ok {
 		return "", "", fosite.ErrServerError.WithDebug("client was not authenticated by SAA")
+	}
+	if us, ok := r.GetSession().(*userSession); ok {
+		return s.generateUserToken(ctx, r, c, us)
 	}
 	tok, err := s.issuer.issue(c.ID, c.ID, c.generation, r.GetGrantedScopes(), r.GetGrantedAudience())
 	if err != nil {
@@ -51,26 +60,6 @@ func (s *fositeStrategy) ValidateAccessToken(ctx context.Context, _ fosite.Reque
 		return fosite.ErrInactiveToken.WithWrap(err)
 	}
 	return nil
-}
-
-func (s *fositeStrategy) RefreshTokenSignature(context.Context, string) string { return "" }
-
-func (s *fositeStrategy) GenerateRefreshToken(context.Context, fosite.Requester) (string, string, error) {
-	return "", "", errUnsupported
-}
-
-func (s *fositeStrategy) ValidateRefreshToken(context.Context, fosite.Requester, string) error {
-	return fosite.ErrInvalidTokenFormat
-}
-
-func (s *fositeStrategy) AuthorizeCodeSignature(context.Context, string) string { return "" }
-
-func (s *fositeStrategy) GenerateAuthorizeCode(context.Context, fosite.Requester) (string, string, error) {
-	return "", "", errUnsupported
-}
-
-func (s *fositeStrategy) ValidateAuthorizeCode(context.Context, fosite.Requester, string) error {
-	return fosite.ErrInvalidTokenFormat
 }
 
 // newSession returns the fosite session of a token for subject.

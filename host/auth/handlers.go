@@ -10,19 +10,26 @@ import (
 
 	"github.com/ory/fosite"
 
+	"github.com/secure-agent/saa/host/auth/authstore"
 	"github.com/secure-agent/saa/host/problem"
 )
 
 // logKeyErr is the log attribute of an error.
 const logKeyErr = "err"
 
-// handleToken serves the client_credentials grant. The requested scopes are
-// granted exactly when the client may have all of them (fosite checks that);
-// a request with no scope is invalid_scope.
+// handleToken serves the token endpoint. For client_credentials the
+// requested scopes are granted exactly when the client may have all of them
+// (fosite checks that), and a request with no scope is invalid_scope; the
+// authorization_code and refresh_token grants go to fosite's handlers (see
+// handleFlowToken).
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if gt := r.PostForm.Get("grant_type"); gt != "" && gt != "client_credentials" {
-		s.writeAccessError(ctx, w, nil, fosite.ErrUnsupportedGrantType.WithHint("Only client_credentials is supported."))
+	switch gt := r.PostForm.Get("grant_type"); {
+	case (gt == "authorization_code" || gt == "refresh_token") && s.flows != nil:
+		s.handleFlowToken(w, r)
+		return
+	case gt != "" && gt != "client_credentials":
+		s.writeAccessError(ctx, w, nil, fosite.ErrUnsupportedGrantType.WithHint("This grant type is not supported."))
 		return
 	}
 	ar, err := s.oauth.NewAccessRequest(ctx, r, newSession("", time.Time{}))
@@ -52,6 +59,28 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.oauth.WriteAccessResponse(ctx, w, ar, resp)
+}
+
+// handleFlowToken redeems a code or rotates a refresh token. A code or
+// refresh token used twice has had its family revoked by the store hooks;
+// the caller gets invalid_grant, never a server error.
+func (s *Server) handleFlowToken(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	ar, err := s.oauth.NewAccessRequest(ctx, r, newUserSession("", 0))
+	if err == nil {
+		var resp fosite.AccessResponder
+		if resp, err = s.oauth.NewAccessResponse(ctx, ar); err == nil {
+			s.oauth.WriteAccessResponse(ctx, w, ar, resp)
+			return
+		}
+	}
+	switch {
+	case errors.Is(err, authstore.ErrUsed), errors.Is(err, authstore.ErrFamilyRevoked):
+		err = fosite.ErrInvalidGrant.WithHint("The code or refresh token was already used; every token issued from it is revoked.")
+	case errors.Is(err, errGrantRevoked):
+		err = fosite.ErrInvalidGrant.WithHint("The user withdrew or changed this grant.")
+	}
+	s.writeAccessError(ctx, w, ar, err)
 }
 
 // errInvalidBearer is the answer to a caller of the introspection endpoint

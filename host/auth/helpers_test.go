@@ -99,6 +99,7 @@ func newTestEnvClock(t testing.TB, now func() time.Time, opts ...envOption) *tes
 func resourceRouter(srv *auth.Server) http.Handler {
 	r := chi.NewRouter()
 	srv.Routes(r)
+	r.HandleFunc(auth.AuthorizePath, testAuthorize(srv))
 	r.With(srv.Verifier().RequireScopes("echo:call")).Post("/v1/actions/echo/echo", func(w http.ResponseWriter, r *http.Request) {
 		p, _ := auth.PrincipalFrom(r.Context())
 		_ = json.NewEncoder(w).Encode(p)
@@ -194,7 +195,7 @@ func (e *testEnv) postForm(path string, c client, form url.Values) response {
 		e.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if c.id != "" {
+	if c.id != "" && (c.secret != "" || form.Get("client_id") == "") {
 		req.SetBasicAuth(url.QueryEscape(c.id), url.QueryEscape(c.secret))
 	}
 	return e.do(req)

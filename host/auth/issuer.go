@@ -32,6 +32,23 @@ type issued struct {
 // later change of the client voids the token, at whatever sub-second
 // instant it happens.
 func (t *tokenIssuer) issue(clientID, subject string, gen uint64, scopes, audience []string) (issued, error) {
+	return t.issueFor(tokenSpec{clientID: clientID, subject: subject, clientGen: gen, scopes: scopes, audience: audience})
+}
+
+// tokenSpec is what an access token is issued for.
+type tokenSpec struct {
+	clientID, subject string
+	// clientGen is the client record's generation; grantGen, for a token
+	// acting for a user, the generation of the user's grant (claim "ggen").
+	clientGen uint64
+	grantGen  *uint64
+	scopes    []string
+	audience  []string
+}
+
+// issueFor signs a token as spec says.
+func (t *tokenIssuer) issueFor(spec tokenSpec) (issued, error) {
+	clientID, subject, gen, scopes, audience := spec.clientID, spec.subject, spec.clientGen, spec.scopes, spec.audience
 	if len(audience) == 0 {
 		audience = []string{t.issuer}
 	}
@@ -55,6 +72,7 @@ func (t *tokenIssuer) issue(clientID, subject string, gen uint64, scopes, audien
 		ClientID:   clientID,
 		Scope:      strings.Join(scopes, " "),
 		Generation: &gen,
+		GrantGen:   spec.grantGen,
 	}
 	key := t.keys.load().current
 	tok := jwt.NewWithClaims(key.method, claims)

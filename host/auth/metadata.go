@@ -16,6 +16,7 @@ func (s *Server) handleJWKS(w http.ResponseWriter, _ *http.Request) {
 // ASMetadata is the RFC 8414 authorization server metadata SAA publishes.
 type ASMetadata struct {
 	Issuer                                    string   `json:"issuer"`
+	AuthorizationEndpoint                     string   `json:"authorization_endpoint,omitempty"`
 	TokenEndpoint                             string   `json:"token_endpoint"`
 	JWKSURI                                   string   `json:"jwks_uri"`
 	IntrospectionEndpoint                     string   `json:"introspection_endpoint"`
@@ -40,12 +41,12 @@ type ResourceMetadata struct {
 	ScopesSupported        []string `json:"scopes_supported"`
 }
 
-// ASMetadata returns the authorization server metadata. response_types is
-// empty: SAA has no authorization endpoint. PKCE's S256 is advertised as the
-// only challenge method any future code flow will accept.
+// ASMetadata returns the authorization server metadata. Without the code
+// flow (a store lacking authstore.Flows) response_types is empty and there
+// is no authorization endpoint. PKCE's S256 is the only challenge method.
 func (s *Server) ASMetadata() ASMetadata {
 	base, scopes := s.cfg.PublicURL, s.knownScopes()
-	return ASMetadata{
+	md := ASMetadata{
 		Issuer:                            base,
 		TokenEndpoint:                     base + TokenPath,
 		JWKSURI:                           base + JWKSPath,
@@ -59,6 +60,14 @@ func (s *Server) ASMetadata() ASMetadata {
 		RevocationEndpointAuthMethodsSupported:    []string{"client_secret_basic", "client_secret_post"},
 		CodeChallengeMethodsSupported:             []string{"S256"},
 	}
+	if s.flows != nil {
+		md.AuthorizationEndpoint = base + AuthorizePath
+		md.ResponseTypesSupported = []string{"code"}
+		md.GrantTypesSupported = []string{"authorization_code", "client_credentials", "refresh_token"}
+		md.TokenEndpointAuthMethodsSupported = append(md.TokenEndpointAuthMethodsSupported, "none")
+		md.RevocationEndpointAuthMethodsSupported = append(md.RevocationEndpointAuthMethodsSupported, "none")
+	}
+	return md
 }
 
 // ResourceMetadata returns the protected resource metadata.

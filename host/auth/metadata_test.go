@@ -17,6 +17,7 @@ func TestMetadata(t *testing.T) {
 		"jwks_uri":               e.url + "/.well-known/jwks.json",
 		"introspection_endpoint": e.url + "/oauth2/introspect",
 		"revocation_endpoint":    e.url + "/oauth2/revoke",
+		"authorization_endpoint": e.url + "/oauth2/authorize",
 	}
 	for k, v := range want {
 		if as[k] != v {
@@ -25,8 +26,9 @@ func TestMetadata(t *testing.T) {
 	}
 	lists := map[string][]string{
 		"code_challenge_methods_supported":      {"S256"},
-		"grant_types_supported":                 {"client_credentials"},
-		"token_endpoint_auth_methods_supported": {"client_secret_basic", "client_secret_post"},
+		"grant_types_supported":                 {"authorization_code", "client_credentials", "refresh_token"},
+		"response_types_supported":              {"code"},
+		"token_endpoint_auth_methods_supported": {"client_secret_basic", "client_secret_post", "none"},
 		"scopes_supported":                      {"admin", "echo:call", "introspect"},
 	}
 	for k, v := range lists {

@@ -12,6 +12,7 @@ import (
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/compose"
 
+	"github.com/secure-agent/saa/host/auth/authstore"
 	"github.com/secure-agent/saa/host/auth/internal/throttle"
 )
 
@@ -37,6 +38,14 @@ const (
 	maxThrottleKeys      = 100_000
 )
 
+// Lifetimes of the authorization code flow: a code must be redeemed within
+// CodeLifetime (RFC 6749 section 4.1.2 advises at most 10 minutes); a
+// refresh token lives RefreshLifetime unless rotated or revoked earlier.
+const (
+	CodeLifetime    = 5 * time.Minute
+	RefreshLifetime = 30 * 24 * time.Hour
+)
+
 // purgeEvery is how often, at most, revocation calls also purge expired
 // deny-list entries.
 const purgeEvery = 10 * time.Minute
@@ -51,7 +60,11 @@ type Server struct {
 	verifier *Verifier
 	clients  *Clients
 	users    *Users
-	oauth    fosite.OAuth2Provider
+	// flows is the store's authstore.Flows, nil if it has none: the
+	// authorization code flow is then off.
+	flows  authstore.Flows
+	grants *Grants
+	oauth  fosite.OAuth2Provider
 	// guard throttles client authentication per source and slows it per
 	// client ID.
 	attempts *throttle.Guard
@@ -92,6 +105,10 @@ func newServer(cfg Config, now func() time.Time) (*Server, error) {
 		attempts:  throttle.NewGuard(DefaultFailureLimit, DefaultFailureWindow, maxThrottleKeys, now),
 		lastPurge: now(),
 	}
+	s.flows, _ = cfg.Store.(authstore.Flows)
+	if s.flows != nil {
+		s.grants = &Grants{flows: s.flows, clients: cfg.Store, now: now}
+	}
 	s.issuer = &tokenIssuer{keys: keys, issuer: cfg.PublicURL, lifetime: cfg.TokenLifetime, now: now}
 	s.oauth = s.compose()
 	return s, nil
@@ -109,13 +126,28 @@ func (s *Server) compose() fosite.OAuth2Provider {
 		ClientAuthenticationStrategy:  s.authenticateClient,
 		DisableRefreshTokenValidation: true,
 		SendDebugMessagesToClients:    false,
+		// The authorization code flow: PKCE with S256 for every client,
+		// short-lived codes, refresh tokens whatever the scopes.
+		EnforcePKCE:                    true,
+		EnablePKCEPlainChallengeMethod: false,
+		AuthorizeCodeLifespan:          CodeLifetime,
+		RefreshTokenLifespan:           RefreshLifetime,
+		RefreshTokenScopes:             []string{},
+		OmitRedirectScopeParam:         true,
+		// What a stored code keeps of its request: PKCE's challenge must
+		// survive until the token endpoint, as redirect_uri must.
+		SanitationWhiteList: []string{"code", "redirect_uri", "code_challenge", "code_challenge_method"},
 	}
 	// Introspection and revocation know tokens for every resource.
 	every := s.verifier.withAudiences(append([]string{s.cfg.PublicURL}, s.cfg.Resources...), s.verifier.resourceMetadata)
-	store := &fositeStore{store: s.cfg.Store, verifier: every, audience: s.cfg.PublicURL, denyFor: s.keys.keep, now: s.now}
-	strategy := &fositeStrategy{issuer: s.issuer, verifier: every}
+	store := &fositeStore{store: s.cfg.Store, verifier: every, audience: s.cfg.PublicURL, denyFor: s.keys.keep, now: s.now, flows: s.flows, clients: s.cfg.Store}
+	strategy := &fositeStrategy{issuer: s.issuer, verifier: every, flows: s.flows, now: s.now}
 	return compose.Compose(fc, store, strategy,
 		compose.OAuth2ClientCredentialsGrantFactory,
+		// The code handler must come before PKCE, which reads the code.
+		compose.OAuth2AuthorizeExplicitFactory,
+		compose.OAuth2PKCEFactory,
+		compose.OAuth2RefreshTokenGrantFactory,
 		compose.OAuth2TokenIntrospectionFactory,
 		compose.OAuth2TokenRevocationFactory,
 	)

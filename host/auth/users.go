@@ -41,7 +41,8 @@ func (e *ThrottledError) Error() string {
 // Is makes errors.Is(err, ErrThrottled) true.
 func (e *ThrottledError) Is(target error) bool { return target == ErrThrottled }
 
-// Users manages the humans who use the admin API and UI. Password checks
+// Users manages the humans who sign in: admins and viewers, who use the
+// admin API and UI, and users, who only consent to agents acting for them. Password checks
 // cost tens of milliseconds and memory, so at most a few run at a time.
 // Failures are throttled per source address and slowed, never locked, per
 // user name (throttle.Guard): someone guessing the admin's password from
@@ -107,11 +108,16 @@ func (u *Users) Create(ctx context.Context, name, password string, role authstor
 	if err := checkName(name); err != nil {
 		return fmt.Errorf("create user: %w", err)
 	}
-	if role != authstore.RoleAdmin && role != authstore.RoleViewer {
-		return fmt.Errorf("create user: %w", inputErrorf("role must be admin or viewer"))
+	if role != authstore.RoleAdmin && role != authstore.RoleViewer && role != authstore.RoleUser {
+		return fmt.Errorf("create user: %w", inputErrorf("role must be admin, viewer or user"))
 	}
 	if password == "" {
 		return fmt.Errorf("create user: %w", inputErrorf("empty password"))
+	}
+	if looksLikeClientID(name) {
+		// A user's name is the sub of tokens acting for it, and a client's
+		// id the sub of its own: they must never be mistaken for each other.
+		return fmt.Errorf("create user: %w", inputErrorf("a user name may not look like a client ID"))
 	}
 	hash, err := hashPassword(password)
 	if err != nil {
@@ -201,4 +207,18 @@ func (u *Users) List(ctx context.Context) ([]authstore.User, error) {
 		all[i].PasswordHash = ""
 	}
 	return all, nil
+}
+
+// looksLikeClientID reports whether name has the shape of a client ID: 32
+// lowercase hex digits.
+func looksLikeClientID(name string) bool {
+	if len(name) != 32 {
+		return false
+	}
+	for _, c := range name {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -39,8 +39,11 @@ var refusedHeaders = []string{"jku", "jwk", "x5u", "x5c", "crit"}
 // and has not changed in a way that voids its tokens. It is safe for
 // concurrent use.
 type Verifier struct {
-	keys   *KeySet
-	store  authstore.Revocations
+	keys  *KeySet
+	store authstore.Revocations
+	// grants are users' consents, read for tokens acting for a user; nil
+	// when the store has none, and such tokens are then refused.
+	grants authstore.Grants
 	parser *jwt.Parser
 	// maxAge bounds exp-iat: the configured lifetime plus leeway.
 	maxAge time.Duration
@@ -63,6 +66,7 @@ func NewVerifier(keys *KeySet, store authstore.Revocations, publicURL string) *V
 		keys:             keys,
 		store:            store,
 		maxAge:           keys.keep,
+		grants:           grantsOf(store),
 		resourceMetadata: publicURL + ProtectedResourcePath,
 		audiences:        []string{publicURL},
 		deny:             newDenyCache(),
@@ -193,8 +197,39 @@ func (v *Verifier) checkRevoked(ctx context.Context, c *accessClaims) error {
 	if reason := voided(st, *c.Generation); reason != "" {
 		return fmt.Errorf("%w: %w: %s", ErrInvalidToken, ErrTokenRevoked, reason)
 	}
+	if err := v.checkGrant(ctx, c); err != nil {
+		return err
+	}
 	v.deny.remember(at, c, now)
 	return nil
+}
+
+// checkGrant refuses a token acting for a user unless the user's grant to
+// its client stands at the token's generation. Revoking a grant moves the
+// revocation epoch in the same write, so a cached answer never outlives it.
+func (v *Verifier) checkGrant(ctx context.Context, c *accessClaims) error {
+	if c.GrantGen == nil {
+		return nil
+	}
+	if v.grants == nil {
+		return fmt.Errorf("%w: user tokens are not accepted here", ErrInvalidToken)
+	}
+	g, err := v.grants.GetGrant(ctx, c.Subject, c.ClientID)
+	switch {
+	case errors.Is(err, authstore.ErrNotFound):
+		return fmt.Errorf("%w: %w: no grant", ErrInvalidToken, ErrTokenRevoked)
+	case err != nil:
+		return fmt.Errorf("check grant: %w", err)
+	case g.Revoked || g.Generation != *c.GrantGen:
+		return fmt.Errorf("%w: %w: grant revoked", ErrInvalidToken, ErrTokenRevoked)
+	}
+	return nil
+}
+
+// grantsOf returns store's grants, if it keeps them.
+func grantsOf(store authstore.Revocations) authstore.Grants {
+	g, _ := store.(authstore.Grants)
+	return g
 }
 
 // voided says why a token of generation gen with status st is void, or "".
@@ -222,7 +257,7 @@ func (v *Verifier) ForResource(resource, metadataURL string) *Verifier {
 
 func (v *Verifier) withAudiences(audiences []string, metadataURL string) *Verifier {
 	cp := &Verifier{
-		keys: v.keys, store: v.store, parser: v.parser, maxAge: v.maxAge,
+		keys: v.keys, store: v.store, grants: v.grants, parser: v.parser, maxAge: v.maxAge,
 		resourceMetadata: metadataURL, audiences: audiences,
 		deny: newDenyCache(), verified: newVerifiedCache(maxVerifiedCache), now: v.now,
 	}

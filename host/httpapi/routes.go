@@ -42,6 +42,11 @@ func (s *Server) routes() http.Handler {
 	if s.cfg.AdminUI != nil {
 		r.Handle("/admin", s.cfg.AdminUI)
 		r.Handle("/admin/*", s.cfg.AdminUI)
+		// The same sign-in serves the authorization endpoint's consent
+		// page and the users' own pages.
+		r.Handle(auth.AuthorizePath, s.cfg.AdminUI)
+		r.Handle("/account", s.cfg.AdminUI)
+		r.Handle("/account/*", s.cfg.AdminUI)
 	}
 
 	if s.cfg.MCP != nil {

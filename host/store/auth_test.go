@@ -16,3 +16,12 @@ func TestAuthStoreConformance(t *testing.T) {
 	t.Cleanup(func() { _ = db.Close() })
 	authtest.TestStorage(t, db.Auth())
 }
+
+func TestAuthFlowsConformance(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), "saa.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	authtest.TestFlows(t, db.Auth())
+}

@@ -23,13 +23,16 @@ type clientRecord struct {
 	CreatedAt  time.Time `json:"created_at"`
 	RotatedAt  time.Time `json:"rotated_at,omitzero"`
 	Generation uint64    `json:"generation,omitempty"`
+	// RedirectURIs and Public were added with the authorization code flow.
+	RedirectURIs []string `json:"redirect_uris,omitempty"`
+	Public       bool     `json:"public,omitempty"`
 }
 
 func toClientRecord(c authstore.Client) clientRecord {
 	return clientRecord{
 		ID: c.ID, Name: c.Name, Scopes: c.Scopes, Status: string(c.Status),
 		SecretHash: c.SecretHash, CreatedAt: c.CreatedAt, RotatedAt: c.RotatedAt,
-		Generation: c.Generation,
+		Generation: c.Generation, RedirectURIs: c.RedirectURIs, Public: c.Public,
 	}
 }
 
@@ -37,7 +40,7 @@ func (r clientRecord) client() authstore.Client {
 	return authstore.Client{
 		ID: r.ID, Name: r.Name, Scopes: r.Scopes, Status: authstore.ClientStatus(r.Status),
 		SecretHash: r.SecretHash, CreatedAt: r.CreatedAt, RotatedAt: r.RotatedAt,
-		Generation: r.Generation,
+		Generation: r.Generation, RedirectURIs: r.RedirectURIs, Public: r.Public,
 	}
 }
 

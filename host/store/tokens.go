@@ -26,22 +26,7 @@ func (s *AuthStore) DenyToken(ctx context.Context, jti string, until time.Time) 
 		return err
 	}
 	err := s.db.bolt.Update(func(tx *bolt.Tx) error {
-		byJTI, byExp, err := denyBuckets(tx)
-		if err != nil {
-			return err
-		}
-		if old := byJTI.Get([]byte(jti)); old != nil {
-			if !until.After(decodeTime(old)) {
-				return bumpEpoch(tx)
-			}
-			if err := byExp.Delete(expKey(decodeTime(old), jti)); err != nil {
-				return err
-			}
-		}
-		if err := byJTI.Put([]byte(jti), encodeTime(until)); err != nil {
-			return err
-		}
-		if err := byExp.Put(expKey(until, jti), nil); err != nil {
+		if err := denyInTx(tx, jti, until); err != nil {
 			return err
 		}
 		return bumpEpoch(tx)
@@ -142,6 +127,27 @@ func dropLegacyClientCutoffs(tx *bolt.Tx) error {
 		return nil
 	}
 	return tx.DeleteBucket([]byte(bucketAuthDeniedClients))
+}
+
+// denyInTx puts jti on the deny-list until until, or keeps a later until
+// already there. The caller bumps the epoch in the same transaction.
+func denyInTx(tx *bolt.Tx, jti string, until time.Time) error {
+	byJTI, byExp, err := denyBuckets(tx)
+	if err != nil {
+		return err
+	}
+	if old := byJTI.Get([]byte(jti)); old != nil {
+		if !until.After(decodeTime(old)) {
+			return nil
+		}
+		if err := byExp.Delete(expKey(decodeTime(old), jti)); err != nil {
+			return err
+		}
+	}
+	if err := byJTI.Put([]byte(jti), encodeTime(until)); err != nil {
+		return err
+	}
+	return byExp.Put(expKey(until, jti), nil)
 }
 
 func denyBuckets(tx *bolt.Tx) (byJTI, byExp *bolt.Bucket, err error) {

@@ -57,6 +57,14 @@ type Client struct {
 	// carries the generation of the client record it was issued from and is
 	// void once the two differ.
 	Generation uint64
+	// RedirectURIs are where the authorization code flow may send a user
+	// back to, matched exactly (a loopback one on any port for a public
+	// client, RFC 8252). None means the client may not use that flow.
+	RedirectURIs []string
+	// Public marks a client without a secret (a native or browser app): it
+	// may use only the authorization code flow with PKCE, and its refresh
+	// tokens rotate.
+	Public bool
 }
 
 // Clients persists OAuth clients.
@@ -85,6 +93,9 @@ type Role string
 const (
 	RoleAdmin  Role = "admin"
 	RoleViewer Role = "viewer"
+	// RoleUser is an end user: it signs in only to consent to agents acting
+	// for it and to manage that on /account; never to /admin.
+	RoleUser Role = "user"
 )
 
 // User is a human who signs in to the admin API or UI.
