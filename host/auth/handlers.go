@@ -16,11 +16,16 @@ import (
 // logKeyErr is the log attribute of an error.
 const logKeyErr = "err"
 
-// handleToken serves the client_credentials grant. The requested scopes are
+// handleToken serves the client_credentials grant (and hands RFC 8693
+// token exchange to handleTokenExchange). The requested scopes are
 // granted exactly when the client may have all of them (fosite checks that);
 // a request with no scope is invalid_scope.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	if r.PostForm.Get("grant_type") == GrantTypeTokenExchange {
+		s.handleTokenExchange(w, r)
+		return
+	}
 	if gt := r.PostForm.Get("grant_type"); gt != "" && gt != "client_credentials" {
 		s.writeAccessError(ctx, w, nil, fosite.ErrUnsupportedGrantType.WithHint("Only client_credentials is supported."))
 		return

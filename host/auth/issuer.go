@@ -56,6 +56,11 @@ func (t *tokenIssuer) issue(clientID, subject string, gen uint64, scopes, audien
 		Scope:      strings.Join(scopes, " "),
 		Generation: &gen,
 	}
+	return t.sign(claims)
+}
+
+// sign signs claims with the current key.
+func (t *tokenIssuer) sign(claims *accessClaims) (issued, error) {
 	key := t.keys.load().current
 	tok := jwt.NewWithClaims(key.method, claims)
 	tok.Header["typ"] = TokenType
@@ -64,7 +69,7 @@ func (t *tokenIssuer) issue(clientID, subject string, gen uint64, scopes, audien
 	if err != nil {
 		return issued{}, fmt.Errorf("sign access token: %w", err)
 	}
-	return issued{token: signed, jti: jti, exp: exp}, nil
+	return issued{token: signed, jti: claims.ID, exp: claims.ExpiresAt.Time}, nil
 }
 
 // newJTI returns a random 128-bit token ID.

@@ -53,7 +53,7 @@ func (s *Server) ASMetadata() ASMetadata {
 		RevocationEndpoint:                base + RevokePath,
 		ScopesSupported:                   scopes,
 		ResponseTypesSupported:            []string{},
-		GrantTypesSupported:               []string{"client_credentials"},
+		GrantTypesSupported:               []string{"client_credentials", GrantTypeTokenExchange},
 		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
 		IntrospectionEndpointAuthMethodsSupported: []string{"client_secret_basic"},
 		RevocationEndpointAuthMethodsSupported:    []string{"client_secret_basic", "client_secret_post"},

@@ -25,7 +25,7 @@ func TestMetadata(t *testing.T) {
 	}
 	lists := map[string][]string{
 		"code_challenge_methods_supported":      {"S256"},
-		"grant_types_supported":                 {"client_credentials"},
+		"grant_types_supported":                 {"client_credentials", auth.GrantTypeTokenExchange},
 		"token_endpoint_auth_methods_supported": {"client_secret_basic", "client_secret_post"},
 		"scopes_supported":                      {"admin", "echo:call", "introspect"},
 	}
