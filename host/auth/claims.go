@@ -33,6 +33,9 @@ type accessClaims struct {
 	// kid is the header's key id, kept so a cached verification is dropped
 	// once its key is withdrawn. Not a claim.
 	kid string
+	// ancestors are Chain as deny-list entries, built once when the token
+	// is first verified (see links). Not a claim.
+	ancestors []*accessClaims
 }
 
 func (c *accessClaims) scopes() []string { return strings.Fields(c.Scope) }
@@ -95,14 +98,14 @@ func (c *accessClaims) checkDelegation() error {
 	return nil
 }
 
-// links returns the token and its ancestors as deny-list entries to check:
-// each carries what the verifier compares with the store.
-func (c *accessClaims) links() []*accessClaims {
-	out := []*accessClaims{c}
+// linkAncestors builds c.ancestors from c.Chain: each ancestor as a
+// deny-list entry carrying what the verifier compares with the store. It
+// runs once, before the claims are cached and shared.
+func (c *accessClaims) linkAncestors() {
+	c.ancestors = nil
 	for _, l := range c.Chain {
 		a := &accessClaims{ClientID: l.ClientID, Generation: l.Generation}
 		a.ID, a.ExpiresAt = l.ID, jwt.NewNumericDate(time.Unix(l.Expiry, 0))
-		out = append(out, a)
+		c.ancestors = append(c.ancestors, a)
 	}
-	return out
 }

@@ -170,7 +170,11 @@ func (v *Verifier) checkClaims(c *accessClaims) error {
 	if age := c.ExpiresAt.Sub(c.IssuedAt.Time); age <= 0 || age > v.maxAge {
 		return fmt.Errorf("lifetime %s outside (0, %s]", age, v.maxAge)
 	}
-	return c.checkDelegation()
+	if err := c.checkDelegation(); err != nil {
+		return err
+	}
+	c.linkAncestors()
+	return nil
 }
 
 // checkRevoked consults the deny-list and the token's client (and those of
@@ -187,7 +191,11 @@ func (v *Verifier) checkRevoked(ctx context.Context, c *accessClaims) error {
 	// A delegated token is checked as each of its ancestors would be: one
 	// revoked, or issued to a client since disabled, deleted or changed,
 	// voids it too.
-	for i, l := range c.links() {
+	for i := range len(c.ancestors) + 1 {
+		l := c
+		if i > 0 {
+			l = c.ancestors[i-1]
+		}
 		if v.deny.allowed(epoch, l, now) {
 			continue
 		}
