@@ -90,6 +90,7 @@ func invocationEntry(ctx context.Context, p Principal, plugin, action string, in
 		Kind:        audit.KindInvoke,
 		ClientID:    p.ClientID,
 		Subject:     p.Subject,
+		Delegation:  p.Actors,
 		Plugin:      plugin,
 		Action:      action,
 		InputSHA256: hex.EncodeToString(sum[:]),

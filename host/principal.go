@@ -12,6 +12,12 @@ type Principal struct {
 	Subject string
 	// Scopes are the namespaced scopes granted, such as "echo:call".
 	Scopes []string
+	// Actors is the delegation chain the authority came down, first to
+	// last: the client the subject first authorised, then each actor it was
+	// delegated to (a client in an RFC 8693 token exchange, "agent:<name>"
+	// for an in-process sub-agent); the last is the one acting now. Empty
+	// when ClientID acts without delegation. See Narrow.
+	Actors []string
 }
 
 // HasScope reports whether p holds scope exactly.

@@ -190,7 +190,7 @@ func (rt *Runtime) ingest(ctx context.Context, p Principal, data []byte, plugin,
 		return nil, fmt.Errorf("%w: %v", ErrRAGFailed, err)
 	}
 	rt.audit.add(audit.Entry{
-		Time: time.Now(), Kind: audit.KindRAG, ClientID: p.ClientID, Subject: p.Subject,
+		Time: time.Now(), Kind: audit.KindRAG, ClientID: p.ClientID, Subject: p.Subject, Delegation: p.Actors,
 		Plugin: plugin, Action: "handle.create", Outcome: audit.OutcomeOK, RunID: RunID(ctx),
 		Detail: fmt.Sprintf("handle=%s source=%s chunks=%d bytes=%d expires=%s", env.Handle, source, env.Chunks, env.Bytes, env.ExpiresAt.Format(time.RFC3339)),
 	})

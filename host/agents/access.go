@@ -2,8 +2,10 @@ package agents
 
 import (
 	"errors"
+	"slices"
 
 	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/hostscope"
 )
 
 // ErrSelfApproval means the client that runs an agent tried to approve its
@@ -16,16 +18,46 @@ func CanRead(v RunView, p host.Principal) bool {
 	return v.ClientID == p.ClientID || p.HasScope(ScopeApprove)
 }
 
-// CanDecide says whether p may approve or reject v's paused calls: it
-// needs ScopeApprove, and must not be the client running the agent.
+// ErrDelegatedApproval means a principal acting on delegated authority (a
+// token from a token exchange, a sub-agent) tried to approve a call:
+// approvals come from a human or an admin, never down a delegation chain.
+var ErrDelegatedApproval = errors.New("delegated authority cannot approve calls")
+
+// ErrNotTheUser means someone other than the user a run acts for, and not
+// an admin, tried to decide its calls.
+var ErrNotTheUser = errors.New("only the user the run acts for, or an admin, can decide its calls")
+
+// CanDecide says whether p may approve or reject v's paused calls. p needs
+// ScopeApprove, and must act for itself: a principal with a delegation
+// chain never approves, whatever its scopes. Its client must be neither
+// the run's client nor any actor in the run's chain, so no agent approves
+// its own calls or its sub-agents'. A run made on behalf of a user (a
+// subject that is not the run's first client) is decided by that user or
+// by an admin (a holder of hostscope.Admin).
 func CanDecide(v RunView, p host.Principal) error {
 	if !p.HasScope(ScopeApprove) {
 		return &host.ScopeError{Missing: []string{ScopeApprove}}
 	}
-	if v.ClientID == p.ClientID {
+	if p.Delegated() {
+		return ErrDelegatedApproval
+	}
+	if v.ClientID == p.ClientID || slices.Contains(v.Actors, p.ClientID) {
 		return ErrSelfApproval
 	}
+	if forUser(v) && p.Subject != v.Subject && !p.HasScope(hostscope.Admin) {
+		return ErrNotTheUser
+	}
 	return nil
+}
+
+// forUser reports whether v runs on behalf of a user: its subject is not
+// the client that the authority started from.
+func forUser(v RunView) bool {
+	root := v.ClientID
+	if len(v.Actors) > 0 {
+		root = v.Actors[0]
+	}
+	return v.Subject != "" && v.Subject != root
 }
 
 // Listing is an agent as GET /v1/agents lists it.

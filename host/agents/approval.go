@@ -60,12 +60,17 @@ var ErrNoPending = errors.New("no such pending call")
 
 // CallHash binds an approval to one call: the hex SHA-256 of plugin,
 // action, the arguments in canonical JSON, and the principal (client,
-// subject, sorted scopes). Approving it approves nothing else.
+// subject, sorted scopes, delegation chain). Approving it approves nothing else.
 func CallHash(plugin, action string, canonicalArgs []byte, p host.Principal) string {
 	scopes := slices.Clone(p.Scopes)
 	slices.Sort(scopes)
 	h := sha256.New()
-	for _, part := range []string{"saa-approval-v1", plugin, action, string(canonicalArgs), p.ClientID, p.Subject, strings.Join(scopes, " ")} {
+	parts := []string{"saa-approval-v1", plugin, action, string(canonicalArgs), p.ClientID, p.Subject, strings.Join(scopes, " ")}
+	if len(p.Actors) > 0 {
+		// Only then, so that hashes of undelegated calls stay as they were.
+		parts = append(parts, strings.Join(p.Actors, " "))
+	}
+	for _, part := range parts {
 		fmt.Fprintf(h, "%d:%s\n", len(part), part)
 	}
 	return hex.EncodeToString(h.Sum(nil))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/llm"
 )
 
@@ -49,6 +50,16 @@ type RunView struct {
 	PendingApprovals []Pending  `json:"pending_approvals"`
 	CreatedAt        time.Time  `json:"created_at"`
 	FinishedAt       *time.Time `json:"finished_at,omitempty"`
+
+	// Subject and Actors complete the principal the run acts for (ClientID
+	// is its client): who may decide its calls depends on them.
+	Subject string   `json:"-"`
+	Actors  []string `json:"-"`
+}
+
+// SetPrincipal records p as the principal v runs for.
+func (v *RunView) SetPrincipal(p host.Principal) {
+	v.ClientID, v.Subject, v.Actors = p.ClientID, p.Subject, p.Actors
 }
 
 // RunError says why a run failed.

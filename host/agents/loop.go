@@ -58,7 +58,7 @@ func (ru *run) converse(ctx context.Context, d *Definition, p host.Principal, in
 			msgs = append(msgs, llm.Message{Role: llm.RoleTool, ToolCallID: call.ID, Content: content})
 		}
 		if next != nil {
-			if p, err = ru.r.narrow(ctx, next, p); err != nil {
+			if p, err = ru.r.narrow(ctx, next, p, true); err != nil {
 				return "", err
 			}
 			d, msgs[0] = next, llm.Message{Role: llm.RoleSystem, Content: next.Instructions}
@@ -154,7 +154,11 @@ func (ru *run) ask(ctx context.Context, d *Definition, p host.Principal, name st
 		return `error: arguments must be {"input": "<non-empty text>"}`, nil
 	}
 	sub := ru.r.Agents[name]
-	sp, err := ru.r.narrow(ctx, sub, p)
+	sp, err := ru.r.narrow(ctx, sub, p, false)
+	if errors.Is(err, host.ErrDelegation) {
+		ru.record(Step{Kind: "agent", Agent: d.Name, Tool: call.Name, CallID: call.ID, Status: "error", Error: err.Error()})
+		return "error: the " + name + " agent cannot be asked: " + err.Error(), nil
+	}
 	if err != nil {
 		return "", err
 	}

@@ -2,6 +2,7 @@ package agents
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 
@@ -43,12 +44,15 @@ func TestNarrowNeverWidens(t *testing.T) {
 		{"keeps handoff and continuous scopes the parent has", []string{"agents:triage", "agents:continuous", "github:issues.write"}, []string{"agents:triage", "agents:continuous", "github:issues.write"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := r.narrow(context.Background(), child, host.Principal{ClientID: "c", Scopes: c.parent})
+			got, err := r.narrow(context.Background(), child, host.Principal{ClientID: "c", Scopes: c.parent}, false)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !slices.Equal(got.Scopes, c.want) {
 				t.Fatalf("narrow(%v) = %v, want %v", c.parent, got.Scopes, c.want)
+			}
+			if !slices.Equal(got.Actors, []string{"c", "agent:analyst"}) || got.ClientID != "c" {
+				t.Fatalf("narrowed principal %+v, want the chain c → agent:analyst", got)
 			}
 			for _, s := range got.Scopes {
 				if !slices.Contains(c.parent, s) {
@@ -57,6 +61,42 @@ func TestNarrowNeverWidens(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestNarrowChains(t *testing.T) {
+	inv := catalogInvoker{{Plugin: "echo", Name: "echo", Scopes: []string{"echo:call"}}}
+	a := &Definition{Name: "a", Tools: []string{"echo.echo"}, Handoffs: []string{"b"}, AgentsAsTools: []string{"a"}}
+	b := &Definition{Name: "b", Tools: []string{"echo.echo"}, Handoffs: []string{"a"}}
+	r := &Runner{Invoker: inv}
+	ctx := context.Background()
+	top := host.Principal{ClientID: "c", Subject: "u", Scopes: []string{"echo:call", "agents:a", "agents:b"}}
+	t.Run("handoffs back and forth do not deepen the chain", func(t *testing.T) {
+		p := top
+		for i, next := range []*Definition{b, a, b, a, b, a, b, a} {
+			var err error
+			if p, err = r.narrow(ctx, next, p, true); err != nil {
+				t.Fatalf("handoff %d: %v", i, err)
+			}
+			if !slices.Equal(p.Actors, []string{"c", "agent:" + next.Name}) {
+				t.Fatalf("handoff %d: chain %v", i, p.Actors)
+			}
+		}
+	})
+	t.Run("agents asked as tools nest, up to the depth", func(t *testing.T) {
+		p := top
+		for i := range host.DefaultMaxDelegationDepth {
+			var err error
+			if p, err = r.narrow(ctx, a, p, false); err != nil {
+				t.Fatalf("ask %d: %v", i, err)
+			}
+		}
+		if p.Depth() != host.DefaultMaxDelegationDepth || p.Subject != "u" {
+			t.Fatalf("after %d asks: %+v", host.DefaultMaxDelegationDepth, p)
+		}
+		if _, err := r.narrow(ctx, a, p, false); !errors.Is(err, host.ErrDelegationDepth) {
+			t.Fatalf("one ask too deep: %v, want ErrDelegationDepth", err)
+		}
+	})
 }
 
 func TestCanonicalArgsAndHash(t *testing.T) {
@@ -71,6 +111,7 @@ func TestCanonicalArgsAndHash(t *testing.T) {
 		"other action":    CallHash("github", "list_issues", a, p),
 		"other principal": CallHash("github", "create_issue", a, host.Principal{ClientID: "d", Subject: "s", Scopes: p.Scopes}),
 		"other scopes":    CallHash("github", "create_issue", a, host.Principal{ClientID: "c", Subject: "s", Scopes: []string{"a"}}),
+		"delegated":       CallHash("github", "create_issue", a, host.Principal{ClientID: "c", Subject: "s", Scopes: p.Scopes, Actors: []string{"c", "agent:x"}}),
 	} {
 		if other == h {
 			t.Errorf("%s: same hash", name)

@@ -84,10 +84,17 @@ func (ts *toolset) add(name string, o offered, desc string, params json.RawMessa
 	ts.list = append(ts.list, llm.Tool{Name: name, Description: desc, Parameters: params})
 }
 
-// narrow returns the principal a sub-agent runs with: p's scopes that the
-// sub-agent's own tools, handoffs and agents-as-tools need. It never adds a
-// scope p does not hold.
-func (r *Runner) narrow(ctx context.Context, d *Definition, p host.Principal) (host.Principal, error) {
+// ActorPrefix + name is an in-process sub-agent's name in a delegation
+// chain (host.Principal.Actors).
+const ActorPrefix = "agent:"
+
+// narrow returns the principal sub-agent d runs with, by host.Principal's
+// one delegation rule: p's scopes that d's own tools, handoffs and
+// agents-as-tools need — never one p lacks — and d appended to the chain.
+// A handoff replaces the in-process agent handing off in the chain rather
+// than nesting under it, so a conversation passed back and forth does not
+// grow deeper; an agent asked as a tool nests.
+func (r *Runner) narrow(ctx context.Context, d *Definition, p host.Principal, handoff bool) (host.Principal, error) {
 	callable, err := r.Invoker.Actions(ctx, p)
 	if err != nil {
 		return host.Principal{}, fmt.Errorf("list actions: %w", err)
@@ -105,13 +112,13 @@ func (r *Runner) narrow(ctx context.Context, d *Definition, p host.Principal) (h
 		need = append(need, ScopeRunPrefix+name)
 	}
 	need = append(need, ScopeRunPrefix+d.Name, ScopeContinuous)
-	child := host.Principal{ClientID: p.ClientID, Subject: p.Subject}
-	for _, s := range p.Scopes {
-		if slices.Contains(need, s) && !slices.Contains(child.Scopes, s) {
-			child.Scopes = append(child.Scopes, s)
+	if n := len(p.Actors); handoff && n > 0 && strings.HasPrefix(p.Actors[n-1], ActorPrefix) {
+		p.Actors = p.Actors[:n-1]
+		if len(p.Actors) == 1 {
+			p.Actors = nil // the client alone: no delegation left
 		}
 	}
-	return child, nil
+	return p.Narrow(ActorPrefix+d.Name, need)
 }
 
 // needsApproval says whether d's policy pauses a call of a.

@@ -38,8 +38,12 @@ type Entry struct {
 	// Subject is the user or service the client acted for, or the admin's
 	// user name.
 	Subject string `json:"subject,omitempty"`
-	// Delegation lists the actors the subject's authority passed through,
-	// outermost first; empty when the client acts for itself.
+	// Delegation lists the actors the subject's authority passed through
+	// (host.Principal.Actors), first to last: the client the subject first
+	// authorised, then each delegate (a client that exchanged a token, or
+	// "agent:<name>" for an in-process sub-agent); the last is the one that
+	// acted. Empty when the client acts without delegation. It is part of
+	// the hash, so the chain of who acted cannot be edited either.
 	Delegation []string `json:"delegation,omitempty"`
 
 	// Plugin and Action name the action invoked. For an admin entry, Action

@@ -121,3 +121,45 @@ func BenchmarkVerification(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDelegatedVerification measures what a delegation chain costs a
+// verification: a token five exchanges from its original (six deny-list
+// and client checks) beside the original, in the same run, with the
+// verifier's caches (the usual case) and without them.
+func BenchmarkDelegatedVerification(b *testing.B) {
+	e := newTestEnv(b)
+	c := e.newClient("echo:call")
+	plain := e.token(c, "echo:call")
+	child := plain
+	for range 5 {
+		child = e.exchange(c, child, "echo:call")
+	}
+	for _, cached := range []bool{true, false} {
+		rates := map[string]float64{}
+		for _, tt := range []struct{ name, tok string }{{"plain", plain}, {"depth5", child}} {
+			name := tt.name
+			if !cached {
+				name += "_no_caches"
+			}
+			b.Run(name, func(b *testing.B) {
+				v := e.srv.NewVerifier()
+				if !cached {
+					auth.DisableTokenCache(v)
+					auth.DisableDenyCache(v)
+				}
+				ctx := b.Context()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						if _, err := v.Verify(ctx, tt.tok); err != nil {
+							b.Error(err)
+						}
+					}
+				})
+				rates[tt.name] = reportRate(b, "verifications/s")
+				if p := rates["plain"]; tt.name == "depth5" && p > 0 {
+					b.ReportMetric(rates["depth5"]/p, "ratio_to_plain")
+				}
+			})
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/auth/authstore"
 )
 
@@ -49,6 +50,11 @@ type Config struct {
 	// the token's aud is then that resource instead of PublicURL, and only a
 	// verifier for that resource (Verifier.ForResource) accepts it.
 	Resources []string
+	// MaxDelegationDepth bounds how many token exchanges may follow one
+	// another down a chain (RFC 8693): a token that many exchanges away from
+	// its original cannot be exchanged again. host.DefaultMaxDelegationDepth
+	// if zero; at most maxChain.
+	MaxDelegationDepth int
 	// Store persists clients, users and revocations. Required.
 	Store authstore.Store
 	// Logger receives the component's logs; slog.Default() if nil.
@@ -88,6 +94,9 @@ func (c *Config) Validate() error {
 	if c.TokenLifetime == 0 {
 		c.TokenLifetime = DefaultTokenLifetime
 	}
+	if c.MaxDelegationDepth == 0 {
+		c.MaxDelegationDepth = host.DefaultMaxDelegationDepth
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -97,6 +106,9 @@ func (c *Config) Validate() error {
 	}
 	if c.TokenLifetime < time.Minute || c.TokenLifetime > maxTokenLifetime {
 		return fmt.Errorf("auth config: token lifetime %s outside [1m, %s]", c.TokenLifetime, maxTokenLifetime)
+	}
+	if c.MaxDelegationDepth < 1 || c.MaxDelegationDepth > maxChain {
+		return fmt.Errorf("auth config: delegation depth %d outside [1, %d]", c.MaxDelegationDepth, maxChain)
 	}
 	if c.Environment != "local" && c.Environment != EnvProduction && c.Environment != "" {
 		return fmt.Errorf("auth config: unknown environment %q", c.Environment)

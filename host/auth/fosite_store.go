@@ -120,6 +120,9 @@ func (s *fositeStore) GetAccessTokenSession(ctx context.Context, token string, _
 	r.GrantedAudience = fosite.Arguments(c.Audience)
 	sess := newSession(c.Subject, c.ExpiresAt.Time)
 	sess.Extra = map[string]any{"iss": c.Issuer, "jti": c.ID, "token_type": "Bearer"}
+	if c.Act != nil {
+		sess.Extra["act"] = c.Act // RFC 8693 section 4.1: the actor chain
+	}
 	r.Session = sess
 	return r, nil
 }

@@ -21,10 +21,13 @@ const logKeyErr = "err"
 // requested scopes are granted exactly when the client may have all of them
 // (fosite checks that), and a request with no scope is invalid_scope; the
 // authorization_code and refresh_token grants go to fosite's handlers (see
-// handleFlowToken).
+// handleFlowToken) and RFC 8693 token exchange to handleTokenExchange.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	switch gt := r.PostForm.Get("grant_type"); {
+	case gt == GrantTypeTokenExchange:
+		s.handleTokenExchange(w, r)
+		return
 	case (gt == "authorization_code" || gt == "refresh_token") && s.flows != nil:
 		s.handleFlowToken(w, r)
 		return

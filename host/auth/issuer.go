@@ -74,6 +74,11 @@ func (t *tokenIssuer) issueFor(spec tokenSpec) (issued, error) {
 		Generation: &gen,
 		GrantGen:   spec.grantGen,
 	}
+	return t.sign(claims)
+}
+
+// sign signs claims with the current key.
+func (t *tokenIssuer) sign(claims *accessClaims) (issued, error) {
 	key := t.keys.load().current
 	tok := jwt.NewWithClaims(key.method, claims)
 	tok.Header["typ"] = TokenType
@@ -82,7 +87,7 @@ func (t *tokenIssuer) issueFor(spec tokenSpec) (issued, error) {
 	if err != nil {
 		return issued{}, fmt.Errorf("sign access token: %w", err)
 	}
-	return issued{token: signed, jti: jti, exp: exp}, nil
+	return issued{token: signed, jti: claims.ID, exp: claims.ExpiresAt.Time}, nil
 }
 
 // newJTI returns a random 128-bit token ID.

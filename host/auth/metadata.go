@@ -54,7 +54,7 @@ func (s *Server) ASMetadata() ASMetadata {
 		RevocationEndpoint:                base + RevokePath,
 		ScopesSupported:                   scopes,
 		ResponseTypesSupported:            []string{},
-		GrantTypesSupported:               []string{"client_credentials"},
+		GrantTypesSupported:               []string{"client_credentials", GrantTypeTokenExchange},
 		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
 		IntrospectionEndpointAuthMethodsSupported: []string{"client_secret_basic"},
 		RevocationEndpointAuthMethodsSupported:    []string{"client_secret_basic", "client_secret_post"},
@@ -63,7 +63,7 @@ func (s *Server) ASMetadata() ASMetadata {
 	if s.flows != nil {
 		md.AuthorizationEndpoint = base + AuthorizePath
 		md.ResponseTypesSupported = []string{"code"}
-		md.GrantTypesSupported = []string{"authorization_code", "client_credentials", "refresh_token"}
+		md.GrantTypesSupported = []string{"authorization_code", "client_credentials", "refresh_token", GrantTypeTokenExchange}
 		md.TokenEndpointAuthMethodsSupported = append(md.TokenEndpointAuthMethodsSupported, "none")
 		md.RevocationEndpointAuthMethodsSupported = append(md.RevocationEndpointAuthMethodsSupported, "none")
 	}

@@ -26,7 +26,7 @@ func TestMetadata(t *testing.T) {
 	}
 	lists := map[string][]string{
 		"code_challenge_methods_supported":      {"S256"},
-		"grant_types_supported":                 {"authorization_code", "client_credentials", "refresh_token"},
+		"grant_types_supported":                 {"authorization_code", "client_credentials", "refresh_token", auth.GrantTypeTokenExchange},
 		"response_types_supported":              {"code"},
 		"token_endpoint_auth_methods_supported": {"client_secret_basic", "client_secret_post", "none"},
 		"scopes_supported":                      {"admin", "echo:call", "introspect"},

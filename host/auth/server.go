@@ -150,6 +150,7 @@ func (s *Server) compose() fosite.OAuth2Provider {
 		compose.OAuth2RefreshTokenGrantFactory,
 		compose.OAuth2TokenIntrospectionFactory,
 		compose.OAuth2TokenRevocationFactory,
+		func(fosite.Configurator, any, any) any { return &tokenExchange{s: s, subjects: every} },
 	)
 }
 

@@ -93,7 +93,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (host.Principal, erro
 	if err != nil {
 		return host.Principal{}, err
 	}
-	return host.Principal{ClientID: c.ClientID, Subject: c.Subject, Scopes: c.scopes()}, nil
+	return principalOf(c), nil
 }
 
 func (v *Verifier) verify(ctx context.Context, raw string) (*accessClaims, error) {
@@ -174,10 +174,15 @@ func (v *Verifier) checkClaims(c *accessClaims) error {
 	if age := c.ExpiresAt.Sub(c.IssuedAt.Time); age <= 0 || age > v.maxAge {
 		return fmt.Errorf("lifetime %s outside (0, %s]", age, v.maxAge)
 	}
+	if err := c.checkDelegation(); err != nil {
+		return err
+	}
+	c.linkAncestors()
 	return nil
 }
 
-// checkRevoked consults the deny-list and the token's client, through a
+// checkRevoked consults the deny-list and the token's client (and those of
+// every token it descends from, for a delegated token), through a
 // cache that the store's revocation epoch invalidates: every revocation and
 // every change of a client moves the epoch in the same write, so one cheap
 // read per call sees any of them made anywhere, at once.
@@ -187,20 +192,32 @@ func (v *Verifier) checkRevoked(ctx context.Context, c *accessClaims) error {
 		return fmt.Errorf("check revocation: %w", err)
 	}
 	now := v.now()
-	if v.deny.allowed(epoch, c, now) {
-		return nil
+	// A delegated token is checked as each of its ancestors would be: one
+	// revoked, or issued to a client since disabled, deleted or changed,
+	// voids it too.
+	for i := range len(c.ancestors) + 1 {
+		l := c
+		if i > 0 {
+			l = c.ancestors[i-1]
+		}
+		if v.deny.allowed(epoch, l, now) {
+			continue
+		}
+		st, at, err := v.store.TokenStatus(ctx, l.ID, l.ClientID)
+		if err != nil {
+			return fmt.Errorf("check revocation: %w", err)
+		}
+		if reason := voided(st, *l.Generation); reason != "" {
+			if i > 0 {
+				reason = "ancestor token " + reason
+			}
+			return fmt.Errorf("%w: %w: %s", ErrInvalidToken, ErrTokenRevoked, reason)
+		}
+		if err := v.checkGrant(ctx, l); err != nil {
+			return err
+		}
+		v.deny.remember(at, l, now)
 	}
-	st, at, err := v.store.TokenStatus(ctx, c.ID, c.ClientID)
-	if err != nil {
-		return fmt.Errorf("check revocation: %w", err)
-	}
-	if reason := voided(st, *c.Generation); reason != "" {
-		return fmt.Errorf("%w: %w: %s", ErrInvalidToken, ErrTokenRevoked, reason)
-	}
-	if err := v.checkGrant(ctx, c); err != nil {
-		return err
-	}
-	v.deny.remember(at, c, now)
 	return nil
 }
 

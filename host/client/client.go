@@ -7,8 +7,11 @@
 // The server is the boundary: it checks the token's scopes and the input
 // schema on every call. The client also refuses locally what the principal
 // given to it may not call, so that a sub-agent narrowed below the token's
-// scopes stays narrowed. This package must never log a token, a secret or
-// a body.
+// scopes stays narrowed; and when it holds client credentials, it calls for
+// a sub-agent (a principal with a delegation chain) with a token exchanged
+// (RFC 8693) for the sub-agent's scopes, so the server enforces the
+// narrowing as well. This package must never log a token, a secret or a
+// body.
 package client
 
 import (
@@ -52,6 +55,9 @@ type Config struct {
 type Client struct {
 	base string
 	hc   *http.Client
+	// exchange gets a narrower token for a delegated principal; nil when
+	// the client holds a fixed token and cannot authenticate to exchange.
+	exchange *exchanger
 
 	mu      sync.Mutex
 	catalog []entry
@@ -96,7 +102,11 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	authed := oauth2.NewClient(ctx, ts)
 	authed.Timeout = hc.Timeout
-	return &Client{base: base, hc: authed}, nil
+	c := &Client{base: base, hc: authed}
+	if cfg.Token == "" {
+		c.exchange = newExchanger(base, cfg.ClientID, cfg.ClientSecret, ts, hc)
+	}
+	return c, nil
 }
 
 // Actions lists the actions the token may call and p holds every scope of.
@@ -187,6 +197,15 @@ func (c *Client) Invoke(ctx context.Context, p host.Principal, plugin, action st
 	if err := c.Check(p, plugin, action, input); err != nil {
 		return nil, err
 	}
+	if p.Delegated() && c.exchange != nil {
+		// A sub-agent: the server enforces its narrowing too, with a token
+		// exchanged for the sub-agent's scopes.
+		tok, err := c.exchange.token(ctx, p.Scopes)
+		if err != nil {
+			return nil, fmt.Errorf("plugin/%s: %w", plugin, err)
+		}
+		ctx = withToken(ctx, tok)
+	}
 	return c.Call(ctx, plugin, action, input)
 }
 
@@ -229,7 +248,12 @@ func (c *Client) send(ctx context.Context, method, path string, body []byte, hdr
 	for k, v := range hdr {
 		req.Header[k] = v
 	}
-	resp, err := c.hc.Do(req)
+	hc := c.hc
+	if tok, ok := tokenFrom(ctx); ok {
+		hc = c.exchange.plain
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", method, path, scrub(err))
 	}

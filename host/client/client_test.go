@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/agents"
 	"github.com/secure-agent/saa/host/agents/agentstest"
+	"github.com/secure-agent/saa/host/audit"
 	"github.com/secure-agent/saa/host/auth"
 	"github.com/secure-agent/saa/host/client"
 	"github.com/secure-agent/saa/host/httpapi"
@@ -153,5 +156,40 @@ func TestRequiredScopesAndCall(t *testing.T) {
 				t.Fatalf("err = %v, want %v from the server (%s)", err, c.want, c.status)
 			}
 		})
+	}
+}
+
+// TestSubAgentsCallWithExchangedTokens: a call for a delegated principal
+// goes out with a token exchanged for its scopes, so the server sees (and
+// audits) the delegation; the client's own calls do not.
+func TestSubAgentsCallWithExchangedTokens(t *testing.T) {
+	gh := agentstest.NewGitHub(t)
+	rt := agentstest.Runtime(t, gh)
+	s := newServer(t, rt)
+	cl, p := s.clientFor(t, "echo:call", "github:issues.read")
+	sub, err := p.Narrow("agent:analyst", []string{"echo:call"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, q := range []host.Principal{p, sub, sub} { // the second sub call reuses the exchanged token
+		if out, err := cl.Invoke(ctx, q, "echo", "echo", []byte(`{"message":"hi"}`)); err != nil || string(out) != `{"message":"hi"}` {
+			t.Fatalf("Invoke as %v = %s, %v", q.Actors, out, err)
+		}
+	}
+	var page audit.Page
+	for deadline := time.Now().Add(5 * time.Second); len(page.Entries) < 3 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if page, err = rt.Audit().List(ctx, audit.Filter{Client: p.ClientID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(page.Entries) != 3 {
+		t.Fatalf("%d audit entries, want 3", len(page.Entries))
+	}
+	want := [][]string{nil, {p.ClientID, p.ClientID}, {p.ClientID, p.ClientID}}
+	for i, e := range page.Entries {
+		if !slices.Equal(e.Delegation, want[i]) {
+			t.Errorf("entry %d: delegation %v, want %v", i, e.Delegation, want[i])
+		}
 	}
 }

@@ -203,7 +203,7 @@ func (s *Server) writeAgentError(w http.ResponseWriter, r *http.Request, err err
 	switch {
 	case errors.As(err, &scope):
 		s.verifier.Forbid(w, scope.Missing...)
-	case errors.Is(err, agents.ErrSelfApproval):
+	case errors.Is(err, agents.ErrSelfApproval), errors.Is(err, agents.ErrDelegatedApproval), errors.Is(err, agents.ErrNotTheUser):
 		problem.Write(w, http.StatusForbidden, problem.KindForbidden, err.Error())
 	case errors.Is(err, agents.ErrNoPending):
 		problem.Write(w, http.StatusConflict, problem.KindConflict, "no such paused call: it was decided already, or never paused")

@@ -32,6 +32,7 @@ func (m *engineMock) Start(_ context.Context, s agents.StartRequest) (agents.Run
 	m.starts = append(m.starts, s)
 	v := agents.RunView{ID: "run_MOCK" + string(rune('A'+len(m.starts))), Kind: "agent", Agent: s.Agent, ClientID: s.Principal.ClientID,
 		Status: agents.StatusWaitingForApproval, PendingApprovals: []agents.Pending{pendingEcho()}, CreatedAt: time.Now().UTC()}
+	v.SetPrincipal(s.Principal)
 	m.runs[v.ID] = v
 	return v, nil
 }

@@ -68,7 +68,7 @@ func (m *Manager) invoke(r Run) (out []byte, err error) {
 			err = fmt.Errorf("invoker panicked: %v", v)
 		}
 	}()
-	p := host.Principal{ClientID: r.ClientID, Subject: r.Subject, Scopes: r.Scopes}
+	p := host.Principal{ClientID: r.ClientID, Subject: r.Subject, Scopes: r.Scopes, Actors: r.Actors}
 	return m.cfg.Invoker.Invoke(host.WithRunID(m.runCtx, r.ID), p, r.Plugin, r.Action, r.Input)
 }
 

@@ -291,7 +291,7 @@ func (m *Manager) create(ctx context.Context, req *Request, id string, replay bo
 	}
 	p := req.Principal
 	r := Run{
-		ID: id, ClientID: p.ClientID, Subject: p.Subject, Scopes: p.Scopes,
+		ID: id, ClientID: p.ClientID, Subject: p.Subject, Scopes: p.Scopes, Actors: p.Actors,
 		Plugin: req.Plugin, Action: req.Action, Input: req.Input,
 		Status: StatusQueued, CreatedAt: time.Now().UTC(),
 		Callback: runstore.Callback{URL: req.CallbackURL},

@@ -16,6 +16,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -212,6 +213,7 @@ func (e *Engine) track(in input) agents.RunView {
 		ID: in.ID, Kind: "agent", Agent: in.Agent, ClientID: in.Principal.ClientID, Status: agents.StatusRunning,
 		Steps: []agents.Step{}, PendingApprovals: []agents.Pending{}, CreatedAt: in.CreatedAt,
 	}
+	v.SetPrincipal(in.Principal)
 	e.live[in.ID] = &liveRun{view: v}
 	return v
 }
@@ -251,7 +253,9 @@ func (e *Engine) viewOf(in input) agents.RunView {
 	if l, ok := e.live[in.ID]; ok {
 		return l.view
 	}
-	return agents.RunView{ID: in.ID, Kind: "agent", Agent: in.Agent, ClientID: in.Principal.ClientID, CreatedAt: in.CreatedAt}
+	v := agents.RunView{ID: in.ID, Kind: "agent", Agent: in.Agent, CreatedAt: in.CreatedAt}
+	v.SetPrincipal(in.Principal)
+	return v
 }
 
 // observe keeps the live view current. Replayed steps are observed again
@@ -310,28 +314,30 @@ func (e *Engine) Get(ctx context.Context, id string) (agents.RunView, error) {
 	}
 	if st.Status != dbos.WorkflowStatusSuccess {
 		// Pending and not live: between a restart and its recovery.
-		return agents.RunView{ID: id, Kind: "agent", Status: agents.StatusQueued, ClientID: clientOf(st), Steps: []agents.Step{}, PendingApprovals: []agents.Pending{}, CreatedAt: st.CreatedAt}, nil
+		v := agents.RunView{ID: id, Kind: "agent", Status: agents.StatusQueued, Steps: []agents.Step{}, PendingApprovals: []agents.Pending{}, CreatedAt: st.CreatedAt}
+		v.SetPrincipal(principalOf(st))
+		return v, nil
 	}
 	v, err := h.GetResult()
 	if err != nil {
 		return agents.RunView{}, fmt.Errorf("get run %s: %w", id, err)
 	}
-	v.ClientID = clientOf(st)
+	v.SetPrincipal(principalOf(st))
 	return v, nil
 }
 
-// clientOf reads the client id from a workflow's stored input.
-func clientOf(st dbos.WorkflowStatus) string {
+// principalOf reads the principal from a workflow's stored input.
+func principalOf(st dbos.WorkflowStatus) host.Principal {
 	if in, ok := st.Input.(input); ok {
-		return in.Principal.ClientID
+		return in.Principal
 	}
+	var p host.Principal
 	if m, ok := st.Input.(map[string]any); ok {
-		if p, ok := m["principal"].(map[string]any); ok {
-			s, _ := p["ClientID"].(string)
-			return s
+		if raw, err := json.Marshal(m["principal"]); err == nil {
+			_ = json.Unmarshal(raw, &p)
 		}
 	}
-	return ""
+	return p
 }
 
 func validID(id string) bool {

@@ -43,6 +43,16 @@ type summary struct {
 	After struct {
 		Active bool `json:"active"`
 	} `json:"introspection_after"`
+	Exchange struct {
+		IssuedTokenType string         `json:"issued_token_type"`
+		Scope           string         `json:"scope"`
+		ClientID        string         `json:"client_id"`
+		Sub             string         `json:"sub"`
+		Act             map[string]any `json:"act"`
+		IntrospectedAct map[string]any `json:"introspected_act"`
+		ActiveBefore    bool           `json:"active_before"`
+		ActiveAfter     bool           `json:"active_after_parent_revoked"`
+	} `json:"exchange"`
 }
 
 // requireNode fails the test, with how to fix it, when Node or the pinned
@@ -94,6 +104,10 @@ func TestInteropWithOAuth4WebAPIAndJose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sub, subSecret, err := srv.Clients().Create(t.Context(), "interop sub-agent", []string{"echo:call"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	rs, rsSecret, err := srv.Clients().Create(t.Context(), "interop resource server", []string{auth.ScopeIntrospect})
 	if err != nil {
 		t.Fatal(err)
@@ -104,6 +118,7 @@ func TestInteropWithOAuth4WebAPIAndJose(t *testing.T) {
 	cmd.Env = append(os.Environ(),
 		"SAA_URL="+base, "SCOPE=echo:call",
 		"CLIENT_ID="+agent.ID, "CLIENT_SECRET="+agentSecret,
+		"SUB_CLIENT_ID="+sub.ID, "SUB_CLIENT_SECRET="+subSecret,
 		"RS_CLIENT_ID="+rs.ID, "RS_CLIENT_SECRET="+rsSecret,
 	)
 	var stderr strings.Builder
@@ -127,10 +142,26 @@ func TestInteropWithOAuth4WebAPIAndJose(t *testing.T) {
 		{"JWKS verification by jose", got.Jose.Typ == auth.TokenType && got.Jose.Alg == "ES256" && got.Jose.Kid == srv.Keys().KeyID()},
 		{"introspection before revocation", got.Before.Active && got.Before.ClientID == agent.ID && got.Before.Scope == "echo:call"},
 		{"introspection after revocation", !got.After.Active},
+		{"token exchange by oauth4webapi", got.Exchange.IssuedTokenType == auth.TokenTypeAccessToken && got.Exchange.Scope == "echo:call" &&
+			got.Exchange.ClientID == sub.ID && got.Exchange.Sub == agent.ID},
+		{"the child's act names the sub-agent, then the agent", actChain(got.Exchange.Act) == sub.ID+" "+agent.ID &&
+			actChain(got.Exchange.IntrospectedAct) == sub.ID+" "+agent.ID},
+		{"the child dies with its parent", got.Exchange.ActiveBefore && !got.Exchange.ActiveAfter},
 	}
 	for _, c := range checks {
 		if !c.ok {
 			t.Errorf("%s: summary %s", c.name, out)
 		}
 	}
+}
+
+// actChain lists an act claim's actors, current first.
+func actChain(act map[string]any) string {
+	var ids []string
+	for act != nil {
+		id, _ := act["sub"].(string)
+		ids = append(ids, id)
+		act, _ = act["act"].(map[string]any)
+	}
+	return strings.Join(ids, " ")
 }

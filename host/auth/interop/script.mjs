@@ -1,6 +1,7 @@
 // Interop check of SAA's authorization server with two independent
-// libraries: oauth4webapi (discovery, client_credentials, introspection,
-// revocation, RFC 9068 validation) and jose (JWKS signature verification).
+// libraries: oauth4webapi (discovery, client_credentials, RFC 8693 token
+// exchange, introspection, revocation, RFC 9068 validation) and jose (JWKS
+// signature verification).
 // Run by interop_test.go; prints one JSON summary line on success and exits
 // non-zero with the error on stderr otherwise.
 import * as oauth from 'oauth4webapi';
@@ -16,6 +17,8 @@ const issuer = new URL(env('SAA_URL'));
 const scope = env('SCOPE');
 const agent = { client_id: env('CLIENT_ID') };
 const agentAuth = oauth.ClientSecretPost(env('CLIENT_SECRET'));
+const sub = { client_id: env('SUB_CLIENT_ID') };
+const subAuth = oauth.ClientSecretBasic(env('SUB_CLIENT_SECRET'));
 const rs = { client_id: env('RS_CLIENT_ID') };
 const rsAuth = oauth.ClientSecretBasic(env('RS_CLIENT_SECRET'));
 // SAA runs on plain HTTP on loopback in the test; oauth4webapi refuses
@@ -47,11 +50,23 @@ async function main() {
     algorithms: ['ES256', 'RS256'],
   });
 
+  // A sub-agent exchanges the agent's token for a narrower one of its own.
+  const exchanged = await oauth.processGenericTokenEndpointResponse(as, sub, await oauth.genericTokenEndpointRequest(
+    as, sub, subAuth, 'urn:ietf:params:oauth:grant-type:token-exchange', {
+      subject_token: token.access_token,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      scope,
+    }, insecure));
+  const childRequest = new Request(issuer, { headers: { authorization: `Bearer ${exchanged.access_token}` } });
+  const child = await oauth.validateJwtAccessToken(as, childRequest, issuer.href.replace(/\/$/, ''), insecure);
+  const childBefore = await introspect(as, exchanged.access_token);
+
   const before = await introspect(as, token.access_token);
   await oauth.processRevocationResponse(
     await oauth.revocationRequest(as, agent, agentAuth, token.access_token, insecure),
   );
   const after = await introspect(as, token.access_token);
+  const childAfter = await introspect(as, exchanged.access_token);
 
   console.log(JSON.stringify({
     issuer: as.issuer,
@@ -63,6 +78,16 @@ async function main() {
     jose: { typ: verified.protectedHeader.typ, alg: verified.protectedHeader.alg, kid: verified.protectedHeader.kid },
     introspection_before: { active: before.active, client_id: before.client_id, scope: before.scope },
     introspection_after: { active: after.active },
+    exchange: {
+      issued_token_type: exchanged.issued_token_type,
+      scope: exchanged.scope,
+      client_id: child.client_id,
+      sub: child.sub,
+      act: child.act,
+      introspected_act: childBefore.act,
+      active_before: childBefore.active,
+      active_after_parent_revoked: childAfter.active,
+    },
   }));
 }
 

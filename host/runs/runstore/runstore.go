@@ -53,8 +53,10 @@ type Run struct {
 	ClientID string   `json:"client_id"`
 	Subject  string   `json:"subject"`
 	Scopes   []string `json:"scopes,omitempty"`
-	Plugin   string   `json:"plugin"`
-	Action   string   `json:"action"`
+	// Actors is the principal's delegation chain (host.Principal.Actors).
+	Actors []string `json:"actors,omitempty"`
+	Plugin string   `json:"plugin"`
+	Action string   `json:"action"`
 	// Input is kept only until the run finishes.
 	Input  []byte `json:"input,omitempty"`
 	Status Status `json:"status"`

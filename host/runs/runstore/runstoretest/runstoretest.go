@@ -56,6 +56,7 @@ func testCreateGet(t *testing.T, s runstore.Store) {
 	full := Sample("run-full")
 	full.Status, full.Output, full.ErrorKind, full.ErrorMessage = runstore.StatusFailed, []byte(`{}`), "plugin-failed", "boom"
 	full.StartedAt, full.FinishedAt = base.Add(time.Second), base.Add(2*time.Second)
+	full.Actors = []string{"client-root", "client-a"}
 	full.Callback = runstore.Callback{URL: "https://h.example", State: runstore.DeliveryPending, Attempts: 2,
 		NextAttemptAt: base.Add(time.Minute), LastStatus: 503, LastError: "status 503", DeliveredAt: base}
 	for _, r := range []runstore.Run{Sample("run-1"), full, {ID: "run-bare", Status: runstore.StatusQueued, CreatedAt: base}} {
@@ -223,6 +224,9 @@ func diff(a, b runstore.Run) string {
 	for _, r := range []*runstore.Run{&a, &b} {
 		if len(r.Scopes) == 0 {
 			r.Scopes = nil
+		}
+		if len(r.Actors) == 0 {
+			r.Actors = nil
 		}
 		if len(r.Input) == 0 {
 			r.Input = nil
