@@ -71,23 +71,22 @@ func TestSealedRecordsAreBoundToTheirUser(t *testing.T) {
 
 // rig is a Service wired to a fake provider, with a clock tests move.
 type rig struct {
-	f   *fakeProvider
+	f   *accountstest.FakeProvider
 	svc *accounts.Service
 	now time.Time
 	mu  sync.Mutex
 }
 
 func newRig(t *testing.T) *rig {
-	r := &rig{f: newFakeProvider(t), now: time.Now()}
+	r := &rig{f: accountstest.NewFakeProvider(t), now: time.Now()}
 	r.svc = accounts.New(accounts.Config{
 		Store:     sealedStore(t, &secretstest.Memory{}),
 		PublicURL: "https://saa.test/",
 		Now:       r.clock,
 	})
-	_, err := r.svc.SetProvider(context.Background(), accounts.Provider{
-		Name: "mail", ClientID: fakeClientID, ClientSecret: fakeClientSecret,
-		AuthURL: r.f.srv.URL + "/auth", TokenURL: r.f.srv.URL + "/token", Scopes: []string{"mail.read"},
-	})
+	p := r.f.Provider("mail")
+	p.Scopes = []string{"mail.read"}
+	_, err := r.svc.SetProvider(context.Background(), p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,24 +113,12 @@ func (r *rig) authorize(t *testing.T, subject, extUser string) url.Values {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, _ := url.Parse(to)
-	q := u.Query()
-	q.Set("login_hint", extUser)
-	u.RawQuery = q.Encode()
-	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := c.Get(u.String())
-	if err != nil {
-		t.Fatal(err)
+	q := r.f.Authorize(t, to, extUser)
+	cb, _ := url.Parse(r.f.LastAuth().Get("redirect_uri"))
+	if want := "https://saa.test/account/connections/mail/callback"; cb.String() != want {
+		t.Fatalf("redirect_uri %s, want %s", cb, want)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusFound {
-		t.Fatalf("authorize answered %d", resp.StatusCode)
-	}
-	back, _ := url.Parse(resp.Header.Get("Location"))
-	if want := "https://saa.test/account/connections/mail/callback"; back.Scheme+"://"+back.Host+back.Path != want {
-		t.Fatalf("redirected to %s, want %s", back, want)
-	}
-	return back.Query()
+	return q
 }
 
 // connect runs the whole dance for subject as extUser.
@@ -149,7 +136,7 @@ func (r *rig) connect(t *testing.T, subject, extUser string) {
 // callAPI calls the fake API with token and returns the user it belongs to.
 func (r *rig) callAPI(t *testing.T, token string) string {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, r.f.srv.URL+"/api/me", nil)
+	req, _ := http.NewRequest(http.MethodGet, r.f.URL+"/api/me", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -171,7 +158,7 @@ func TestConnectDance(t *testing.T) {
 		t.Fatalf("before connecting: err = %v", err)
 	}
 	r.connect(t, "alice", "alice@mail")
-	auth := r.f.lastAuth
+	auth := r.f.LastAuth()
 	if auth.Get("scope") != "mail.read mail.send" || auth.Get("code_challenge_method") != "S256" {
 		t.Fatalf("authorization request = %v", auth)
 	}
@@ -255,8 +242,8 @@ func TestStateIsBoundToItsUser(t *testing.T) {
 func TestRefreshBeforeExpirySingleFlight(t *testing.T) {
 	ctx := context.Background()
 	r := newRig(t)
-	r.f.firstLife = 30 * time.Second // inside the one-minute refresh margin
-	r.f.refreshDelay = 50 * time.Millisecond
+	r.f.FirstLife = 30 * time.Second // inside the one-minute refresh margin
+	r.f.RefreshDelay = 50 * time.Millisecond
 	r.connect(t, "alice", "alice@mail")
 	a, _ := r.svc.Store().Account(ctx, "alice", "mail")
 	var wg sync.WaitGroup
@@ -271,7 +258,7 @@ func TestRefreshBeforeExpirySingleFlight(t *testing.T) {
 			t.Fatalf("caller %d: token %q, err %v (old %q, first %q)", i, toks[i], errs[i], a.AccessToken, toks[0])
 		}
 	}
-	if n := r.f.refreshes.Load(); n != 1 {
+	if n := r.f.Refreshes.Load(); n != 1 {
 		t.Fatalf("%d refreshes for 16 concurrent callers, want 1", n)
 	}
 	if got := r.callAPI(t, toks[0]); !strings.Contains(got, "alice@mail") {
@@ -286,9 +273,9 @@ func TestRefreshBeforeExpirySingleFlight(t *testing.T) {
 func TestRevokedRefreshTokenNeedsReconnect(t *testing.T) {
 	ctx := context.Background()
 	r := newRig(t)
-	r.f.firstLife = 30 * time.Second
+	r.f.FirstLife = 30 * time.Second
 	r.connect(t, "alice", "alice@mail")
-	r.f.revokeAll()
+	r.f.RevokeAll()
 	_, err := r.svc.Token(ctx, "alice", "mail")
 	if !errors.Is(err, accounts.ErrReconnectNeeded) {
 		t.Fatalf("err = %v, want ErrReconnectNeeded", err)
@@ -304,11 +291,11 @@ func TestRevokedRefreshTokenNeedsReconnect(t *testing.T) {
 	if a.AccessToken != "" || a.RefreshToken != "" {
 		t.Fatal("dead tokens kept")
 	}
-	before := r.f.refreshes.Load()
-	if _, err := r.svc.Token(ctx, "alice", "mail"); !errors.Is(err, accounts.ErrReconnectNeeded) || r.f.refreshes.Load() != before {
-		t.Fatalf("second call err = %v, refreshes %d→%d", err, before, r.f.refreshes.Load())
+	before := r.f.Refreshes.Load()
+	if _, err := r.svc.Token(ctx, "alice", "mail"); !errors.Is(err, accounts.ErrReconnectNeeded) || r.f.Refreshes.Load() != before {
+		t.Fatalf("second call err = %v, refreshes %d→%d", err, before, r.f.Refreshes.Load())
 	}
-	r.f.firstLife = time.Hour
+	r.f.FirstLife = time.Hour
 	r.connect(t, "alice", "alice@mail")
 	if _, err := r.svc.Token(ctx, "alice", "mail"); err != nil {
 		t.Fatalf("after reconnecting: %v", err)
@@ -319,9 +306,9 @@ func TestProviderErrors(t *testing.T) {
 	ctx := context.Background()
 	t.Run("token endpoint down during refresh", func(t *testing.T) {
 		r := newRig(t)
-		r.f.firstLife = 30 * time.Second
+		r.f.FirstLife = 30 * time.Second
 		r.connect(t, "alice", "a")
-		r.f.failToken.Store(true)
+		r.f.FailToken.Store(true)
 		_, err := r.svc.Token(ctx, "alice", "mail")
 		if !errors.Is(err, accounts.ErrProvider) || errors.Is(err, accounts.ErrReconnectNeeded) {
 			t.Fatalf("err = %v, want ErrProvider only", err)
@@ -329,7 +316,7 @@ func TestProviderErrors(t *testing.T) {
 		if strings.Contains(err.Error(), "upstream down") {
 			t.Fatalf("error quotes the body: %v", err)
 		}
-		r.f.failToken.Store(false)
+		r.f.FailToken.Store(false)
 		if _, err := r.svc.Token(ctx, "alice", "mail"); err != nil {
 			t.Fatalf("after the provider recovered: %v", err)
 		}
@@ -475,12 +462,12 @@ func TestProviderValidation(t *testing.T) {
 func TestSetProviderKeepsTheSecret(t *testing.T) {
 	ctx := context.Background()
 	r := newRig(t)
-	pub, err := r.svc.SetProvider(ctx, accounts.Provider{Name: "mail", ClientID: fakeClientID, AuthURL: r.f.srv.URL + "/auth", TokenURL: r.f.srv.URL + "/token", Scopes: []string{"x"}})
+	pub, err := r.svc.SetProvider(ctx, accounts.Provider{Name: "mail", ClientID: accountstest.FakeClientID, AuthURL: r.f.URL + "/auth", TokenURL: r.f.URL + "/token", Scopes: []string{"x"}})
 	if err != nil || pub.ClientSecret != "" {
 		t.Fatalf("SetProvider = %+v, %v", pub, err)
 	}
 	p, _ := r.svc.Store().Provider(ctx, "mail")
-	if p.ClientSecret != fakeClientSecret || p.Scopes[0] != "x" {
+	if p.ClientSecret != accountstest.FakeClientSecret || p.Scopes[0] != "x" {
 		t.Fatalf("stored %+v", p)
 	}
 }
