@@ -109,6 +109,7 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 		c.auth.PublicURL = *publicURL
 	}
 	c.auth.DataDir = c.host.DataDir
+	c.host.PublicURL = c.auth.PublicURL
 	c.auth.Resources = []string{strings.TrimRight(c.auth.PublicURL, "/") + mcp.Path}
 	if c.host.Production {
 		c.auth.Environment = auth.EnvProduction
@@ -171,7 +172,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	}
 	admin, err := adminapi.New(adminapi.Config{
 		Clients: authSrv.Clients(), Users: authSrv.Users(), Verifier: authSrv.Verifier(),
-		Audit: rt.Audit(), Registry: reg, Secrets: secs, Keys: authSrv.Keys(), Logger: log,
+		Audit: rt.Audit(), Registry: reg, Secrets: secs, Keys: authSrv.Keys(), Accounts: rt.Accounts(), Logger: log,
 	})
 	if err != nil {
 		return err
