@@ -6,8 +6,10 @@ import (
 	"time"
 )
 
-// Cookie names. Both are scoped to the UI's paths, HttpOnly and
-// SameSite=Strict, and Secure when the UI is served over TLS.
+// Cookie names. Both are HttpOnly and SameSite=Strict, and Secure when the
+// UI is served over TLS. The sign-in cookie is scoped to the sign-in page;
+// the session cookie to the whole site, because the user's own pages under
+// /account (connected accounts) use the same session.
 const (
 	// sessionCookie carries the session id.
 	sessionCookie = "saa_admin_session"
@@ -15,6 +17,9 @@ const (
 	// which runs before there is a session.
 	signinCookie = "saa_admin_signin"
 )
+
+// sessionCookiePath is the session cookie's path: /admin and /account.
+const sessionCookiePath = "/"
 
 // csrfField is the form field that carries the CSRF token.
 const csrfField = "csrf_token"
@@ -30,14 +35,14 @@ func (u *UI) secureRequest(r *http.Request) bool {
 
 func (u *UI) setSessionCookie(w http.ResponseWriter, r *http.Request, id string) {
 	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: id, Path: basePath,
+		Name: sessionCookie, Value: id, Path: sessionCookiePath,
 		HttpOnly: true, Secure: u.secureRequest(r), SameSite: http.SameSiteStrictMode,
 	})
 }
 
 func (u *UI) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: "", Path: basePath, MaxAge: -1,
+		Name: sessionCookie, Value: "", Path: sessionCookiePath, MaxAge: -1,
 		HttpOnly: true, Secure: u.secureRequest(r), SameSite: http.SameSiteStrictMode,
 	})
 }

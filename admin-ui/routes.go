@@ -26,9 +26,15 @@ func (u *UI) routes() http.Handler {
 		http.Redirect(w, r, basePath, http.StatusMovedPermanently)
 	})
 
+	if u.cfg.Accounts != nil {
+		r.Get(connectionsPath+"/{provider}/callback", u.connectCallback)
+	}
 	r.Group(func(r chi.Router) {
 		r.Use(u.requireSession, u.checkCSRF)
 		r.Post(basePath+"/signout", u.signout)
+		if u.cfg.Accounts != nil {
+			r.Route(connectionsPath, u.connectionRoutes)
+		}
 		r.Group(func(r chi.Router) {
 			r.Use(u.requireAdmin)
 			r.Get(basePath, u.dashboard)

@@ -52,8 +52,8 @@ func TestSessionCookieFlags(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	s := f.signIn(auth.AdminUser, adminPassword)
 	c := s.cookie
-	if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/admin" || c.Secure {
-		t.Fatalf("cookie %+v: want HttpOnly, SameSite=Strict, Path=/admin, not Secure over plain HTTP", c)
+	if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/" || c.Secure {
+		t.Fatalf("cookie %+v: want HttpOnly, SameSite=Strict, Path=/, not Secure over plain HTTP", c)
 	}
 	if len(c.Value) < 43 {
 		t.Fatalf("session id %d characters: want 256 bits", len(c.Value))

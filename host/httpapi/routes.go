@@ -42,6 +42,9 @@ func (s *Server) routes() http.Handler {
 	if s.cfg.AdminUI != nil {
 		r.Handle("/admin", s.cfg.AdminUI)
 		r.Handle("/admin/*", s.cfg.AdminUI)
+		// The user's connected accounts are the UI's pages too.
+		r.Handle("/account/connections", s.cfg.AdminUI)
+		r.Handle("/account/connections/*", s.cfg.AdminUI)
 	}
 
 	if s.cfg.MCP != nil {
