@@ -195,7 +195,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	defer stopAgents()
 	ui, err := adminui.New(adminui.Config{
 		Clients: authSrv.Clients(), Users: authSrv.Users(), Runtime: rt,
-		Registry: reg, Secrets: secs, PublicURL: cfg.auth.PublicURL, Logger: log.With("component", "admin-ui"),
+		Registry: reg, Secrets: secs, Accounts: rt.Accounts(), PublicURL: cfg.auth.PublicURL, Logger: log.With("component", "admin-ui"),
 	})
 	if err != nil {
 		return err
