@@ -156,3 +156,23 @@ func TestPerUserSecretReconnectNeeded(t *testing.T) {
 		t.Fatalf("err = %v, want a reconnect AccountError", err)
 	}
 }
+
+func TestPerUserSecretProviderDown(t *testing.T) {
+	rt, f, bearers := accountsRig(t)
+	f.Connect(t, rt.Accounts(), "alice", "github", "alice-gh")
+	a, _ := rt.Accounts().Store().Account(context.Background(), "alice", "github")
+	a.Expiry = a.UpdatedAt // expired: the next call refreshes
+	_ = rt.Accounts().Store().PutAccount(context.Background(), a)
+	f.FailToken.Store(true)
+	_, err := listAs(rt, "agent-1", "alice")
+	if err == nil || errors.Is(err, host.ErrAccountNotConnected) || !errors.Is(err, host.ErrPluginFailed) {
+		t.Fatalf("err = %v, want plugin-failed, not account-not-connected", err)
+	}
+	if len(*bearers) != 0 {
+		t.Fatalf("the API was called: %q", *bearers)
+	}
+	f.FailToken.Store(false)
+	if out, err := listAs(rt, "agent-1", "alice"); err != nil || !strings.Contains(out, "alice-gh") {
+		t.Fatalf("after the provider recovered: %s, %v", out, err)
+	}
+}
