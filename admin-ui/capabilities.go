@@ -28,6 +28,8 @@ type capabilities struct {
 type secretCap struct {
 	Name, Header, Format string
 	Hosts                []string
+	// PerUserProvider names the provider of a per-user secret.
+	PerUserProvider string
 }
 
 type actionCap struct {
@@ -44,7 +46,11 @@ type labelled struct{ Label, Value string }
 func capabilitiesOf(m *manifests.Manifest) capabilities {
 	c := capabilities{Egress: m.Egress, Limits: limitsOf(m.Limits)}
 	for _, s := range m.Secrets {
-		c.Secrets = append(c.Secrets, secretCap{Name: s.Name, Header: s.Header, Format: s.Format, Hosts: s.Hosts})
+		sc := secretCap{Name: s.Name, Header: s.Header, Format: s.Format, Hosts: s.Hosts}
+		if s.PerUser {
+			sc.PerUserProvider = s.OAuth.Provider
+		}
+		c.Secrets = append(c.Secrets, sc)
 	}
 	for _, a := range m.Actions {
 		c.Actions = append(c.Actions, actionCap{

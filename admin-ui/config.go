@@ -109,6 +109,9 @@ type Config struct {
 	Secrets Secrets
 	// Registry manages published plugins; nil shows only the local ones.
 	Registry Registry
+	// Accounts serves /account/connections, the signed-in user's
+	// connected accounts; nil leaves those pages out.
+	Accounts Accounts
 	// PublicURL is SAA_PUBLIC_URL; when it is https, cookies are Secure.
 	PublicURL string
 	// Logger receives the component's logs; slog.Default() if nil.

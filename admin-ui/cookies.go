@@ -20,6 +20,10 @@ const (
 	signupCookie = "saa_signup"
 )
 
+// sessionCookiePath is the session cookie's path: /admin, /account and
+// the consent page.
+const sessionCookiePath = "/"
+
 // csrfField is the form field that carries the CSRF token.
 const csrfField = "csrf_token"
 
@@ -34,14 +38,14 @@ func (u *UI) secureRequest(r *http.Request) bool {
 
 func (u *UI) setSessionCookie(w http.ResponseWriter, r *http.Request, id string) {
 	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: id, Path: "/",
+		Name: sessionCookie, Value: id, Path: sessionCookiePath,
 		HttpOnly: true, Secure: u.secureRequest(r), SameSite: http.SameSiteStrictMode,
 	})
 }
 
 func (u *UI) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+		Name: sessionCookie, Value: "", Path: sessionCookiePath, MaxAge: -1,
 		HttpOnly: true, Secure: u.secureRequest(r), SameSite: http.SameSiteStrictMode,
 	})
 }

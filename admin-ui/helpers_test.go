@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/accounts"
 	"github.com/secure-agent/saa/host/auth"
 	"github.com/secure-agent/saa/host/auth/authstore"
 	"github.com/secure-agent/saa/host/bundle"
@@ -52,6 +53,8 @@ type fixtureOptions struct {
 	localPlugins string
 	// now replaces the UI's clock.
 	now func() time.Time
+	// accounts serves the connected-accounts pages.
+	accounts bool
 }
 
 func newFixture(t *testing.T, opts fixtureOptions) *fixture {
@@ -70,10 +73,15 @@ func newFixture(t *testing.T, opts fixtureOptions) *fixture {
 	rt := newRuntime(t, db, opts.localPlugins)
 	srv := newAuth(t, db, publicURL)
 	reg, secretsSvc := newRegistry(t, db, rt)
-	ui, err := New(Config{
+	cfg := Config{
 		Clients: srv.Clients(), Users: srv.Users(), Runtime: rt, Registry: reg, Secrets: secretsSvc,
 		PublicURL: publicURL, Logger: quiet, now: opts.now,
-	})
+	}
+	if opts.accounts {
+		// The runtime's service has no public URL here; this one does.
+		cfg.Accounts = accounts.New(accounts.Config{Store: rt.Accounts().Store(), PublicURL: publicURL})
+	}
+	ui, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,10 +32,16 @@ func (u *UI) routes() http.Handler {
 		r.Get(signupPath, u.signupPage)
 		r.Post(signupPath, u.signup)
 	}
+	if u.cfg.Accounts != nil {
+		r.Get(connectionsPath+"/{provider}/callback", u.connectCallback)
+	}
 
 	r.Group(func(r chi.Router) {
 		r.Use(u.requireSession, u.checkCSRF)
 		r.Post(basePath+"/signout", u.signout)
+		if u.cfg.Accounts != nil {
+			r.Route(connectionsPath, u.connectionRoutes)
+		}
 		if u.cfg.Authorizer != nil {
 			r.Get(auth.AuthorizePath, u.authorize)
 			r.Post(auth.AuthorizePath, u.consent)

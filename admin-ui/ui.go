@@ -62,7 +62,8 @@ func New(cfg Config) (*UI, error) {
 }
 
 // Handler serves every page under /admin except /admin/api/..., which it
-// answers 404 so that the JSON API mounted beside it stays the only one there.
+// answers 404 so that the JSON API mounted beside it stays the only one
+// there, and, with Config.Accounts, the pages under /account/connections.
 // It routes on the request's full path, whatever router it is mounted in.
 func (u *UI) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

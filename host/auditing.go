@@ -129,6 +129,7 @@ func Outcome(err error) string {
 		{ErrBusy, "busy"},
 		{ErrRAGQuota, "rag-quota-exceeded"},
 		{ErrRAGFailed, "rag-failed"},
+		{ErrAccountNotConnected, "account-not-connected"},
 		{ErrPluginFailed, "plugin-failed"},
 	}
 	if err == nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -66,6 +67,13 @@ type Config struct {
 	Getenv func(string) string
 	// RAG configures handles for large outputs.
 	RAG RAGConfig
+	// PublicURL is where users reach the server (SAA_PUBLIC_URL): the
+	// connect URL of a connected account a call needs is under it. Empty
+	// gives a path without a host.
+	PublicURL string
+	// AccountsHTTPClient sends requests to OAuth providers' token
+	// endpoints for connected accounts; nil means a 30-second client.
+	AccountsHTTPClient *http.Client
 	// Warehouses binds the warehouse names manifests declare to the
 	// warehouses plugins read through saa_warehouse; a declared name the
 	// operator did not bind is refused.
@@ -126,6 +134,9 @@ func (c Config) FromEnv(getenv func(string) string) (Config, error) {
 		}
 	}
 	c.DatabaseURL = getenv("SAA_DATABASE_URL")
+	if v := getenv("SAA_PUBLIC_URL"); v != "" {
+		c.PublicURL = v
+	}
 	c.Getenv = getenv
 	return c.ragFromEnv(getenv)
 }

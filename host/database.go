@@ -45,6 +45,7 @@ var _ backend.ServerDB = boltDB{}
 func (b boltDB) Auth() authstore.Store                  { return b.db.Auth() }
 func (b boltDB) Audit() audit.Store                     { return b.db.Audit() }
 func (b boltDB) Secrets() secrets.Backend               { return b.db.Secrets() }
+func (b boltDB) Accounts() secrets.Backend              { return b.db.Accounts() }
 func (b boltDB) Registry() registry.Store               { return b.db.Registry() }
 func (b boltDB) Runs() runstore.Store                   { return b.db.Runs() }
 func (b boltDB) Idempotency() runstore.IdempotencyStore { return b.db.Idempotency() }

@@ -24,14 +24,20 @@ import (
 // over the action's RAG threshold, or any output when ctx carries
 // WithReturnHandle, is stored as a handle of p and replaced by its envelope.
 //
+// A per-user secret the plugin sends is the token of the account p.Subject
+// connected at the secret's provider, looked up at egress; when there is
+// none the call fails with an *AccountError (ErrAccountNotConnected).
+//
 // Every call, allowed or not, is recorded in the audit log, with the
 // (table, column) read-set of every warehouse query the plugin made.
 func (rt *Runtime) Invoke(ctx context.Context, p Principal, pluginName, action string, input []byte) ([]byte, error) {
 	entry := invocationEntry(ctx, p, pluginName, action, input)
 	var reads readLog
-	out, sess, err := rt.invoke(ctx, p, pluginName, action, input, &reads)
+	var users *callSecrets
+	out, sess, err := rt.invoke(ctx, p, pluginName, action, input, &reads, &users)
 	entry = finish(entry, sess, err)
 	entry.Reads = reads.list()
+	entry.Accounts = users.accountsUsed(sess)
 	rt.audit.add(entry)
 	return out, err
 }
@@ -67,7 +73,7 @@ func (rt *Runtime) check(pl *plugin, p Principal, action string, input []byte) (
 	return act, nil
 }
 
-func (rt *Runtime) invoke(ctx context.Context, p Principal, pluginName, action string, input []byte, reads *readLog) ([]byte, *egress.Session, error) {
+func (rt *Runtime) invoke(ctx context.Context, p Principal, pluginName, action string, input []byte, reads *readLog, users **callSecrets) ([]byte, *egress.Session, error) {
 	pl, ok := rt.acquire(pluginName)
 	if !ok {
 		return nil, nil, fmt.Errorf("%w: %s.%s", ErrNotFound, pluginName, action)
@@ -78,7 +84,9 @@ func (rt *Runtime) invoke(ctx context.Context, p Principal, pluginName, action s
 		return nil, nil, err
 	}
 
-	sess := rt.guard.Session(pl.policy, rt.secrets)
+	src, us := rt.secretsFor(pl.manifest, p)
+	*users = us
+	sess := rt.guard.Session(pl.policy, src)
 	ctx = wasm.WithEgress(ctx, func(ctx context.Context, req wire.HTTPRequest) wire.HTTPResponse {
 		resp, err := sess.Do(ctx, req)
 		if err != nil {
@@ -91,6 +99,11 @@ func (rt *Runtime) invoke(ctx context.Context, p Principal, pluginName, action s
 		ctx = wasm.WithClient(ctx, redactingClient(c, sess))
 	}
 	out, err := pl.module.Call(ctx, p.key(), act.Name, input, rt.guestLogger(pl.manifest.Name, sess))
+	if missing := us.notConnected(); missing != nil {
+		// Whatever the plugin made of the refused request, the caller
+		// learns the real reason and where the user connects the account.
+		return nil, sess, missing
+	}
 	if err != nil {
 		return nil, sess, &redactedError{msg: sess.RedactString(err.Error()), kind: kindOf(err)}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/secure-agent/saa/host/accounts"
 	"github.com/secure-agent/saa/host/audit"
 	"github.com/secure-agent/saa/host/backend"
 	"github.com/secure-agent/saa/host/egress"
@@ -37,8 +38,10 @@ type Runtime struct {
 	cache   wazero.CompilationCache
 	guard   *egress.Guard
 	secrets *secrets.Store
-	audit   *auditWriter
-	rag     *rag.Store
+	// accounts gives per-user secrets: users' connected-account tokens.
+	accounts *accounts.Service
+	audit    *auditWriter
+	rag      *rag.Store
 
 	mu      sync.RWMutex
 	plugins map[string]*plugin
@@ -105,6 +108,11 @@ func (rt *Runtime) openData(ctx context.Context) error {
 	if rt.secrets, err = secrets.New(rt.data.Secrets(), key); err != nil {
 		return err
 	}
+	rt.accounts = accounts.New(accounts.Config{
+		Store:      accounts.NewSealedStore(rt.secrets.Box(rt.data.Accounts())),
+		PublicURL:  rt.cfg.PublicURL,
+		HTTPClient: rt.cfg.AccountsHTTPClient,
+	})
 	rt.cache, err = wazero.NewCompilationCacheWithDir(filepath.Join(rt.cfg.DataDir, "wasm-cache"))
 	if err != nil {
 		return fmt.Errorf("open compilation cache: %w", err)
@@ -272,6 +280,10 @@ func (rt *Runtime) acquire(name string) (*plugin, bool) {
 
 // Secrets returns the store of execution-time secrets.
 func (rt *Runtime) Secrets() *secrets.Store { return rt.secrets }
+
+// Accounts returns the service of users' connected accounts, whose tokens
+// per-user secrets inject.
+func (rt *Runtime) Accounts() *accounts.Service { return rt.accounts }
 
 // DB returns the runtime's bbolt database, or nil when it runs on
 // PostgreSQL (Config.DatabaseURL); Backend serves either.

@@ -89,6 +89,21 @@ func checkSecrets(secrets []Secret, egress map[string]int) *FieldError {
 		if err := checkSecretHosts(field, s.Hosts, egress); err != nil {
 			return err
 		}
+		if err := checkPerUser(field, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkPerUser ties per_user and oauth together: a per-user secret must say
+// which provider the user connects, and only a per-user secret may.
+func checkPerUser(field string, s Secret) *FieldError {
+	switch {
+	case s.PerUser && s.OAuth == nil:
+		return fieldErr(field+".oauth", "required when per_user is true (the provider the user connects)")
+	case !s.PerUser && s.OAuth != nil:
+		return fieldErr(field+".oauth", "only a per_user secret comes from a connected account")
 	}
 	return nil
 }

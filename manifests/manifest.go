@@ -76,11 +76,35 @@ type Limits struct {
 // Secret is a secret the plugin may reference by name; the host injects its
 // value into Header, formatted by Format ("Bearer {{value}}"), on requests to
 // Hosts only.
+//
+// A PerUser secret has no stored value of its own: it is the calling user's
+// access token from the account they connected at OAuth.Provider, looked up
+// by the principal's subject at egress.
 type Secret struct {
-	Name   string   `json:"name"`
-	Hosts  []string `json:"hosts"`
-	Header string   `json:"header"`
-	Format string   `json:"format"`
+	Name    string       `json:"name"`
+	Hosts   []string     `json:"hosts"`
+	Header  string       `json:"header"`
+	Format  string       `json:"format"`
+	PerUser bool         `json:"per_user,omitempty"`
+	OAuth   *SecretOAuth `json:"oauth,omitempty"`
+}
+
+// SecretOAuth names the OAuth provider a per-user secret comes from, and the
+// scopes the user is asked to grant when connecting it.
+type SecretOAuth struct {
+	Provider string   `json:"provider"`
+	Scopes   []string `json:"scopes,omitempty"`
+}
+
+// PerUserSecrets returns the plugin's per-user secrets.
+func (m *Manifest) PerUserSecrets() []Secret {
+	var out []Secret
+	for _, s := range m.Secrets {
+		if s.PerUser {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Effect says what an action does to the world, for review and for agents.

@@ -135,6 +135,22 @@ func TestParseRejects(t *testing.T) {
 			at(d, "secrets", 0)["format"] = "{{value}}\r\nX-Evil: 1"
 		}, "secrets[0].format", "must match"},
 		{"secret header not a token", func(d map[string]any) { at(d, "secrets", 0)["header"] = "Auth orization" }, "secrets[0].header", "must match"},
+		{"per-user secret without oauth", func(d map[string]any) { at(d, "secrets", 0)["per_user"] = true }, "secrets[0].oauth", "required when per_user is true"},
+		{"oauth on a plugin secret", func(d map[string]any) {
+			at(d, "secrets", 0)["oauth"] = map[string]any{"provider": "google"}
+		}, "secrets[0].oauth", "only a per_user secret"},
+		{"per-user secret with a bad provider name", func(d map[string]any) {
+			at(d, "secrets", 0)["per_user"] = true
+			at(d, "secrets", 0)["oauth"] = map[string]any{"provider": "Google!"}
+		}, "secrets[0].oauth.provider", "must match"},
+		{"per-user secret with an unknown oauth field", func(d map[string]any) {
+			at(d, "secrets", 0)["per_user"] = true
+			at(d, "secrets", 0)["oauth"] = map[string]any{"provider": "google", "client_secret": "x"}
+		}, "secrets[0].oauth.client_secret", "unknown field"},
+		{"per-user secret with a scope holding a space", func(d map[string]any) {
+			at(d, "secrets", 0)["per_user"] = true
+			at(d, "secrets", 0)["oauth"] = map[string]any{"provider": "google", "scopes": []any{"a b"}}
+		}, "secrets[0].oauth.scopes[0]", "must match"},
 		{"secret header that frames the request", func(d map[string]any) { at(d, "secrets", 0)["header"] = "Content-Length" }, "secrets[0].header", "frames or routes"},
 		{"duplicate secret", func(d map[string]any) {
 			d["secrets"] = append(d["secrets"].([]any), map[string]any{
@@ -353,5 +369,29 @@ func TestParseErrorsAreOneBoundedLine(t *testing.T) {
 				t.Fatalf("err = %q, want one short line", err)
 			}
 		})
+	}
+}
+
+func TestParsePerUserSecret(t *testing.T) {
+	d := validDoc()
+	s := at(d, "secrets", 0)
+	s["per_user"] = true
+	s["oauth"] = map[string]any{"provider": "google", "scopes": []any{"https://mail.google.com/", "openid"}}
+	m, err := Parse(mustJSON(t, d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := m.PerUserSecrets()
+	want := []Secret{{
+		Name: "token", Hosts: []string{"https://api.example.com/v1"}, Header: "Authorization", Format: "Bearer {{value}}",
+		PerUser: true, OAuth: &SecretOAuth{Provider: "google", Scopes: []string{"https://mail.google.com/", "openid"}},
+	}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("PerUserSecrets = %+v, want %+v", got, want)
+	}
+	delete(s, "per_user")
+	delete(s, "oauth")
+	if m, err = Parse(mustJSON(t, d)); err != nil || len(m.PerUserSecrets()) != 0 {
+		t.Fatalf("plugin secret: per-user %v, err %v", m.PerUserSecrets(), err)
 	}
 }

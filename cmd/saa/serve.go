@@ -128,6 +128,7 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 		c.auth.PublicURL = *publicURL
 	}
 	c.auth.DataDir = c.host.DataDir
+	c.host.PublicURL = c.auth.PublicURL
 	c.auth.Resources = []string{strings.TrimRight(c.auth.PublicURL, "/") + mcp.Path}
 	if c.host.Production {
 		c.auth.Environment = auth.EnvProduction
@@ -194,7 +195,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	}
 	admin, err := adminapi.New(adminapi.Config{
 		Clients: authSrv.Clients(), Users: authSrv.Users(), Verifier: authSrv.Verifier(),
-		Audit: rt.Audit(), Registry: reg, Secrets: secs, Keys: authSrv.Keys(), Logger: log,
+		Audit: rt.Audit(), Registry: reg, Secrets: secs, Keys: authSrv.Keys(), Accounts: rt.Accounts(), Logger: log,
 	})
 	if err != nil {
 		return err
@@ -217,7 +218,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	defer stopAgents()
 	ui, err := adminui.New(adminui.Config{
 		Clients: authSrv.Clients(), Users: authSrv.Users(), Runtime: rt,
-		Registry: reg, Secrets: secs, PublicURL: cfg.auth.PublicURL, Logger: log.With("component", "admin-ui"),
+		Registry: reg, Secrets: secs, Accounts: rt.Accounts(), PublicURL: cfg.auth.PublicURL, Logger: log.With("component", "admin-ui"),
 		Authorizer: authSrv, Grants: authSrv.Grants(), Signup: cfg.signup,
 	})
 	if err != nil {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/secure-agent/saa/host/accounts"
 	"github.com/secure-agent/saa/host/audit"
 	"github.com/secure-agent/saa/host/auth"
 	"github.com/secure-agent/saa/host/problem"
@@ -56,6 +57,9 @@ type Config struct {
 	// Keys serves the /keys routes (signing-key rotation); nil leaves them
 	// out.
 	Keys *auth.KeySet
+	// Accounts serves the /oauth-providers routes (providers users connect
+	// accounts at); nil leaves them out.
+	Accounts *accounts.Service
 	// Logger receives the component's logs; slog.Default() if nil.
 	Logger *slog.Logger
 }
@@ -69,6 +73,7 @@ type API struct {
 	registry *registry.Registry
 	secrets  *registry.Secrets
 	keys     *auth.KeySet
+	accounts *accounts.Service
 	log      *slog.Logger
 	// limit applies per-identity request limits after authentication.
 	limit func(http.Handler) http.Handler
@@ -84,7 +89,7 @@ func New(cfg Config) (*API, error) {
 	}
 	return &API{
 		clients: cfg.Clients, users: cfg.Users, verifier: cfg.Verifier,
-		audit: cfg.Audit, registry: cfg.Registry, secrets: cfg.Secrets, keys: cfg.Keys,
+		audit: cfg.Audit, registry: cfg.Registry, secrets: cfg.Secrets, keys: cfg.Keys, accounts: cfg.Accounts,
 		log: cfg.Logger.With("component", "adminapi"),
 	}, nil
 }
@@ -130,6 +135,9 @@ func (a *API) Routes(r chi.Router) {
 		}
 		if a.keys != nil {
 			a.keyRoutes(r)
+		}
+		if a.accounts != nil {
+			a.oauthProviderRoutes(r)
 		}
 	})
 }

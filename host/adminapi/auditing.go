@@ -30,6 +30,9 @@ var actions = map[string]string{
 	"PUT /secrets/{plugin}/{name}":                    "secret.put",
 	"DELETE /secrets/{plugin}/{name}":                 "secret.delete",
 	"POST /keys/rotate":                               "keys.rotate",
+	"POST /oauth-providers":                           "oauth_provider.create",
+	"PUT /oauth-providers/{name}":                     "oauth_provider.put",
+	"DELETE /oauth-providers/{name}":                  "oauth_provider.delete",
 }
 
 // maxDetail bounds the request detail an entry repeats.

@@ -58,6 +58,10 @@ type Entry struct {
 	Egress []string `json:"egress,omitempty"`
 	// Secrets lists the names of the secrets injected; never their values.
 	Secrets []string `json:"secrets,omitempty"`
+	// Accounts lists the connected accounts whose tokens were injected, as
+	// "secret:provider" (the secret's name and the OAuth provider); never
+	// a token. The account is always the Subject's.
+	Accounts []string `json:"accounts,omitempty"`
 	// Reads lists the "warehouse:table.column" the invocation's warehouse
 	// queries read, from the SQL guard.
 	Reads []string `json:"reads,omitempty"`

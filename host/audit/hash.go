@@ -33,6 +33,7 @@ const (
 	tagDetail
 	tagReads
 	tagMCPSession
+	tagAccounts
 )
 
 // ComputeHash returns the hex SHA-256 that e.Hash must equal: over the
@@ -67,6 +68,7 @@ func (e Entry) ComputeHash() string {
 	c.str(tagDetail, e.Detail)
 	c.list(tagReads, e.Reads)
 	c.str(tagMCPSession, e.MCPSession)
+	c.list(tagAccounts, e.Accounts)
 	return hex.EncodeToString(c.h.Sum(nil))
 }
 

@@ -32,6 +32,9 @@ type DB interface {
 	Auth() authstore.Store
 	Audit() audit.Store
 	Secrets() secrets.Backend
+	// Accounts keeps host/accounts' sealed records (users' connected
+	// accounts and OAuth provider configs) apart from plugins' secrets.
+	Accounts() secrets.Backend
 	Close() error
 }
 

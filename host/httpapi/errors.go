@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 
+	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/problem"
 	"github.com/secure-agent/saa/host/runs"
 )
@@ -49,6 +51,9 @@ var invokeStatus = map[string]int{
 	runs.KindPluginFailed:      http.StatusBadGateway,
 	runs.KindRAGQuota:          http.StatusTooManyRequests,
 	runs.KindRAGFailed:         http.StatusBadGateway,
+	// 409: the request is fine; the user's state (no connected account)
+	// conflicts with it until they connect at connect_url.
+	runs.KindAccountNotConnected: http.StatusConflict,
 }
 
 // invokeError maps an error of host.Runtime.Invoke to the problem the caller
@@ -60,7 +65,12 @@ func invokeError(err error) *problem.Error {
 	if !ok {
 		status, kind, msg = http.StatusInternalServerError, problem.KindInternal, "internal error"
 	}
-	return problem.New(status, kind, msg)
+	p := problem.New(status, kind, msg)
+	var account *host.AccountError
+	if errors.As(err, &account) {
+		p.Ext = map[string]string{"connect_url": account.ConnectURL, "provider": account.Provider}
+	}
+	return p
 }
 
 // outcome names an invocation's result for metrics: "ok" or the problem kind.

@@ -45,6 +45,10 @@ type Error struct {
 	Status int
 	Kind   string
 	Detail string
+	// Ext holds extension members (RFC 9457 §3.2) added to the body, such
+	// as the connect_url of account-not-connected; the standard members
+	// win over an extension of the same name.
+	Ext map[string]string
 }
 
 // New returns a problem error.
@@ -74,17 +78,36 @@ func TypeURI(kind string) string { return TypeBase + kind }
 // Write answers with a problem. Headers set before the call (such as
 // WWW-Authenticate or Retry-After) are kept.
 func Write(w http.ResponseWriter, status int, kind, detail string) {
+	WriteExt(w, status, kind, detail, nil)
+}
+
+// WriteExt is Write with extension members in the body.
+func WriteExt(w http.ResponseWriter, status int, kind, detail string, ext map[string]string) {
 	h := w.Header()
 	h.Set("Content-Type", ContentType)
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(Body{
+	body := Body{
 		Type:   TypeURI(kind),
 		Title:  title(status),
 		Status: status,
 		Detail: detail,
-	})
+	}
+	if len(ext) == 0 {
+		_ = json.NewEncoder(w).Encode(body)
+		return
+	}
+	m := make(map[string]any, len(ext)+4)
+	for k, v := range ext {
+		m[k] = v
+	}
+	m["type"], m["title"], m["status"] = body.Type, body.Title, body.Status
+	delete(m, "detail")
+	if detail != "" {
+		m["detail"] = detail
+	}
+	_ = json.NewEncoder(w).Encode(m)
 }
 
 // WriteError answers with err if it is (or wraps) a *Error, else with a
@@ -92,7 +115,7 @@ func Write(w http.ResponseWriter, status int, kind, detail string) {
 func WriteError(w http.ResponseWriter, err error) {
 	var p *Error
 	if errors.As(err, &p) {
-		Write(w, p.Status, p.Kind, p.Detail)
+		WriteExt(w, p.Status, p.Kind, p.Detail, p.Ext)
 		return
 	}
 	Write(w, http.StatusInternalServerError, KindInternal, "internal error")

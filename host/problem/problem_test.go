@@ -84,3 +84,16 @@ func TestErrorString(t *testing.T) {
 		t.Fatalf("Error() = %q", got)
 	}
 }
+
+func TestWriteExtKeepsStandardMembers(t *testing.T) {
+	w := httptest.NewRecorder()
+	problem.WriteError(w, &problem.Error{Status: 409, Kind: "account-not-connected", Detail: "d",
+		Ext: map[string]string{"connect_url": "https://x.test/c", "type": "https://evil.test", "status": "200", "detail": "forged"}})
+	var body map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+		t.Fatal(err)
+	}
+	if body["type"] != problem.TypeURI("account-not-connected") || body["status"] != float64(409) || body["detail"] != "d" || body["connect_url"] != "https://x.test/c" {
+		t.Fatalf("body = %s", w.Body)
+	}
+}

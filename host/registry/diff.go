@@ -83,7 +83,11 @@ func secretsOf(m *manifests.Manifest) []string {
 	var out []string
 	for _, s := range m.Secrets {
 		for _, r := range m.SecretRules(s.Name) {
-			out = append(out, fmt.Sprintf("%s → %s as %s", s.Name, r.String(), s.Header))
+			line := fmt.Sprintf("%s → %s as %s", s.Name, r.String(), s.Header)
+			if s.PerUser {
+				line += " (each user's " + s.OAuth.Provider + " account)"
+			}
+			out = append(out, line)
 		}
 	}
 	return out

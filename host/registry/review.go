@@ -16,6 +16,9 @@ type SecretReview struct {
 	Header string   `json:"header"`
 	Format string   `json:"format"`
 	Hosts  []string `json:"hosts"`
+	// PerUserProvider, for a per-user secret, is the OAuth provider each
+	// user connects their own account at.
+	PerUserProvider string `json:"per_user_provider,omitempty"`
 }
 
 // ActionReview is one action, its effect and the scopes a caller needs.
@@ -41,6 +44,9 @@ func reviewOf(m *manifests.Manifest) Review {
 	}
 	for _, s := range m.Secrets {
 		sr := SecretReview{Name: s.Name, Header: s.Header, Format: s.Format, Hosts: []string{}}
+		if s.PerUser {
+			sr.PerUserProvider = s.OAuth.Provider
+		}
 		for _, h := range m.SecretRules(s.Name) {
 			sr.Hosts = append(sr.Hosts, h.String())
 		}

@@ -145,6 +145,9 @@ func (s *Secrets) declared(ctx context.Context) ([]DeclaredSecret, error) {
 	}
 	for _, m := range all {
 		for _, sec := range m.Secrets {
+			if sec.PerUser {
+				continue // each user's connected account, never a value the admin sets
+			}
 			if slices.ContainsFunc(out, func(d DeclaredSecret) bool { return d.Plugin == m.Name && d.Name == sec.Name }) {
 				continue
 			}

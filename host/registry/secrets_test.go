@@ -60,3 +60,20 @@ func TestSecrets(t *testing.T) {
 		t.Errorf("%d admin entries, want 3", n)
 	}
 }
+
+// TestPerUserSecretsAreNotTheAdmins: a per-user secret is each user's
+// connected account; the admin can neither see it as settable nor set it.
+func TestPerUserSecretsAreNotTheAdmins(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.submit(e.variant("1.0.0", "actions:", "egress: [https://api.example.com]\n"+
+		"secrets:\n  - { name: mail, hosts: [https://api.example.com], header: Authorization, format: \"Bearer {{value}}\", per_user: true, oauth: { provider: google } }\nactions:"))
+	s, err := registry.NewSecrets(registry.SecretsConfig{Store: e.rt.Secrets(), Plugins: e.rt.Plugins, Registry: e.reg, Audit: e.rt.Audit(), Logger: quiet})
+	must(t, err)
+	if err := s.Put(ctx, "echo", "mail", "admin-value", admin); !errors.Is(err, registry.ErrNotFound) {
+		t.Fatalf("put per-user = %v, want ErrNotFound", err)
+	}
+	if list, _ := s.List(ctx); len(list) != 0 {
+		t.Fatalf("list = %+v", list)
+	}
+}

@@ -24,6 +24,9 @@ const (
 	KindInternal          = "internal"
 	KindRAGQuota          = "rag-quota-exceeded"
 	KindRAGFailed         = "rag-failed"
+	// KindAccountNotConnected: the action needs the user's account at an
+	// OAuth provider, not connected (or to be reconnected).
+	KindAccountNotConnected = "account-not-connected"
 )
 
 // Messages of interrupted runs.
@@ -39,6 +42,7 @@ const (
 // already scrubbed of secrets); anything else gets a fixed message.
 func Classify(err error) (kind, message string) {
 	var scope *host.ScopeError
+	var account *host.AccountError
 	switch {
 	case errors.As(err, &scope):
 		return KindInsufficientScope, "the token lacks scope " + strings.Join(scope.Missing, " ")
@@ -58,6 +62,8 @@ func Classify(err error) (kind, message string) {
 		return KindPluginCrashed, "the plugin crashed"
 	case errors.Is(err, host.ErrPluginFailed):
 		return KindPluginFailed, err.Error()
+	case errors.As(err, &account):
+		return KindAccountNotConnected, account.Error()
 	case errors.Is(err, host.ErrRAGQuota), errors.Is(err, host.ErrRAGFailed):
 		return ragKind(err), err.Error()
 	}

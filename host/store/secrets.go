@@ -12,17 +12,20 @@ import (
 // already sealed by host/secrets; this file never sees plaintext.
 const secretsBucket = "secrets"
 
-// boltSecrets is the bbolt secrets.Backend.
-type boltSecrets struct{ db *DB }
+// boltSecrets is the bbolt secrets.Backend over one bucket.
+type boltSecrets struct {
+	db     *DB
+	bucket string
+}
 
 var _ secrets.Backend = boltSecrets{}
 
 // Secrets returns the secrets.Backend kept in db.
-func (db *DB) Secrets() secrets.Backend { return boltSecrets{db: db} }
+func (db *DB) Secrets() secrets.Backend { return boltSecrets{db: db, bucket: secretsBucket} }
 
 // PutSealed stores sealed at key, replacing any previous blob.
 func (s boltSecrets) PutSealed(_ context.Context, key string, sealed []byte) error {
-	if err := s.db.put(secretsBucket, key, sealed); err != nil {
+	if err := s.db.put(s.bucket, key, sealed); err != nil {
 		return fmt.Errorf("put sealed %s: %w", key, err)
 	}
 	return nil
@@ -30,7 +33,7 @@ func (s boltSecrets) PutSealed(_ context.Context, key string, sealed []byte) err
 
 // GetSealed returns the blob at key, or an error wrapping secrets.ErrNotFound.
 func (s boltSecrets) GetSealed(_ context.Context, key string) ([]byte, error) {
-	v, err := s.db.get(secretsBucket, key)
+	v, err := s.db.get(s.bucket, key)
 	if err != nil {
 		return nil, fmt.Errorf("get sealed %s: %w", key, notFound(err))
 	}
@@ -39,7 +42,7 @@ func (s boltSecrets) GetSealed(_ context.Context, key string) ([]byte, error) {
 
 // DeleteSealed removes key, or returns an error wrapping secrets.ErrNotFound.
 func (s boltSecrets) DeleteSealed(_ context.Context, key string) error {
-	if err := s.db.delete(secretsBucket, key); err != nil {
+	if err := s.db.delete(s.bucket, key); err != nil {
 		return fmt.Errorf("delete sealed %s: %w", key, notFound(err))
 	}
 	return nil
@@ -47,7 +50,7 @@ func (s boltSecrets) DeleteSealed(_ context.Context, key string) error {
 
 // ListSealed returns every key in byte order.
 func (s boltSecrets) ListSealed(context.Context) ([]string, error) {
-	keys, err := s.db.keys(secretsBucket)
+	keys, err := s.db.keys(s.bucket)
 	if err != nil {
 		return nil, fmt.Errorf("list sealed: %w", err)
 	}

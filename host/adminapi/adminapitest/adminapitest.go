@@ -71,7 +71,7 @@ func Start(t testing.TB, opts Options) *Server {
 	must(t, err)
 	api, err := adminapi.New(adminapi.Config{
 		Clients: srv.Clients(), Users: srv.Users(), Verifier: srv.Verifier(),
-		Audit: rt.Audit(), Registry: reg, Secrets: secs, Keys: srv.Keys(), Logger: quiet,
+		Audit: rt.Audit(), Registry: reg, Secrets: secs, Keys: srv.Keys(), Accounts: rt.Accounts(), Logger: quiet,
 	})
 	must(t, err)
 	r := chi.NewRouter()

@@ -115,6 +115,9 @@ func fixedSchemas() map[string]any {
 		"Problem": map[string]any{"type": "object", "properties": map[string]any{
 			"type": map[string]any{"type": "string", "format": "uri"}, "title": str,
 			"status": map[string]any{"type": "integer"}, "detail": str,
+			"connect_url": map[string]any{"type": "string", "format": "uri-reference",
+				"description": "account-not-connected only: where the user connects the account the action needs."},
+			"provider": map[string]any{"type": "string", "description": "account-not-connected only: the OAuth provider of that account."},
 		}, "required": []any{"type", "title", "status"}},
 		"CatalogAction": map[string]any{"type": "object", "properties": map[string]any{
 			"plugin": str, "name": str, "description": str,
