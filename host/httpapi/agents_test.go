@@ -91,7 +91,9 @@ func (m *engineMock) History(_ context.Context, f agents.HistoryFilter) ([]agent
 	defer m.mu.Unlock()
 	all := slices.Collect(maps.Values(m.runs))
 	all = slices.DeleteFunc(all, func(v agents.RunView) bool { return f.ClientID != "" && v.ClientID != f.ClientID })
-	slices.SortFunc(all, func(a, b agents.RunView) int { return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), strings.Compare(b.ID, a.ID)) })
+	slices.SortFunc(all, func(a, b agents.RunView) int {
+		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), strings.Compare(b.ID, a.ID))
+	})
 	start := min(f.Offset, len(all))
 	return all[start:min(start+f.Limit, len(all))], len(all), nil
 }
