@@ -151,7 +151,7 @@ func (e *Engine) Shutdown(timeout time.Duration) {
 
 // Start implements agents.Engine.
 func (e *Engine) Start(ctx context.Context, s agents.StartRequest) (agents.RunView, error) {
-	if e.cfg.Runner.Agents[s.Agent] == nil {
+	if e.cfg.Runner.Definitions()[s.Agent] == nil {
 		return agents.RunView{}, fmt.Errorf("%w: no agent %q", agents.ErrInvalid, s.Agent)
 	}
 	if s.CallbackURL != "" && e.cfg.Sender == nil {
