@@ -169,9 +169,14 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return err
 	}
+	agentRuns, catalog, stopAgents, err := startAgents(ctx, cfg, rt, metrics, log)
+	if err != nil {
+		return err
+	}
+	defer stopAgents()
 	admin, err := adminapi.New(adminapi.Config{
 		Clients: authSrv.Clients(), Users: authSrv.Users(), Verifier: authSrv.Verifier(),
-		Audit: rt.Audit(), Registry: reg, Secrets: secs, Keys: authSrv.Keys(), Logger: log,
+		Audit: rt.Audit(), Registry: reg, Secrets: secs, Keys: authSrv.Keys(), Agents: catalog, Logger: log,
 	})
 	if err != nil {
 		return err
@@ -187,11 +192,6 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		defer cancel()
 		err = errors.Join(err, mgr.Shutdown(drain))
 	}()
-	agentRuns, stopAgents, err := startAgents(ctx, cfg, rt, metrics, log)
-	if err != nil {
-		return err
-	}
-	defer stopAgents()
 	ui, err := adminui.New(adminui.Config{
 		Clients: authSrv.Clients(), Users: authSrv.Users(), Runtime: rt,
 		Registry: reg, Secrets: secs, PublicURL: cfg.auth.PublicURL, Logger: log.With("component", "admin-ui"),

@@ -1,6 +1,7 @@
 // Package adminapi is SAA's admin HTTP API, mounted under /admin/api/v1: the
 // management of OAuth clients, published plugins and their review
-// (host/registry), plugin secrets and trusted publisher keys. Every route
+// (host/registry), plugin secrets, trusted publisher keys and agent
+// definitions. Every route
 // requires an admin identity: HTTP Basic as an admin user, or a bearer
 // access token granted the scope "admin". Users with the viewer role may
 // only read. The one exception is POST /plugins, which also admits a bearer
@@ -23,6 +24,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/secure-agent/saa/host/agents"
 	"github.com/secure-agent/saa/host/audit"
 	"github.com/secure-agent/saa/host/auth"
 	"github.com/secure-agent/saa/host/problem"
@@ -56,6 +58,9 @@ type Config struct {
 	// Keys serves the /keys routes (signing-key rotation); nil leaves them
 	// out.
 	Keys *auth.KeySet
+	// Agents serves the /agents routes (agent definitions); nil leaves
+	// them out.
+	Agents *agents.Catalog
 	// Logger receives the component's logs; slog.Default() if nil.
 	Logger *slog.Logger
 }
@@ -69,6 +74,7 @@ type API struct {
 	registry *registry.Registry
 	secrets  *registry.Secrets
 	keys     *auth.KeySet
+	agents   *agents.Catalog
 	log      *slog.Logger
 	// limit applies per-identity request limits after authentication.
 	limit func(http.Handler) http.Handler
@@ -84,7 +90,7 @@ func New(cfg Config) (*API, error) {
 	}
 	return &API{
 		clients: cfg.Clients, users: cfg.Users, verifier: cfg.Verifier,
-		audit: cfg.Audit, registry: cfg.Registry, secrets: cfg.Secrets, keys: cfg.Keys,
+		audit: cfg.Audit, registry: cfg.Registry, secrets: cfg.Secrets, keys: cfg.Keys, agents: cfg.Agents,
 		log: cfg.Logger.With("component", "adminapi"),
 	}, nil
 }
@@ -129,6 +135,9 @@ func (a *API) Routes(r chi.Router) {
 		}
 		if a.keys != nil {
 			a.keyRoutes(r)
+		}
+		if a.agents != nil {
+			a.agentRoutes(r)
 		}
 	})
 }

@@ -30,6 +30,8 @@ var actions = map[string]string{
 	"PUT /secrets/{plugin}/{name}":                    "secret.put",
 	"DELETE /secrets/{plugin}/{name}":                 "secret.delete",
 	"POST /keys/rotate":                               "keys.rotate",
+	"PUT /agents/{name}":                              "agent.put",
+	"DELETE /agents/{name}":                           "agent.delete",
 }
 
 // maxDetail bounds the request detail an entry repeats.
