@@ -270,15 +270,11 @@ func (s *Server) apExecuteStep(w http.ResponseWriter, r *http.Request) {
 		s.verifier.Forbid(w, agents.ScopeApprove)
 		return
 	}
-	if err := agents.CanDecide(v, p); err != nil {
-		s.writeAgentError(w, r, err)
-		return
-	}
 	call := v.PendingApprovals[0].CallID
 	if id, _ := b.AdditionalInput["call_id"].(string); id != "" {
 		call = id
 	}
-	if err := s.cfg.Agents.Engine.Decide(r.Context(), v.ID, call, approve, reason, p.ClientID); err != nil {
+	if err := agents.Decide(r.Context(), s.cfg.Agents.Engine, v, p, call, approve, reason, p.ClientID); err != nil {
 		s.writeAgentError(w, r, err)
 		return
 	}

@@ -191,18 +191,13 @@ func (s *Server) decideApproval(w http.ResponseWriter, r *http.Request) {
 		problem.Write(w, http.StatusNotFound, problem.KindNotFound, "no such run")
 		return
 	}
-	if err := agents.CanDecide(v, p); err != nil {
-		s.writeAgentError(w, r, err)
-		return
-	}
 	var b decisionBody
 	raw, _ := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
 	if json.Unmarshal(raw, &b) != nil || (b.Decision != "approve" && b.Decision != "reject") {
 		problem.Write(w, http.StatusBadRequest, KindInvalidJSON, `the body must be {"decision": "approve"|"reject", "reason": "..."}`)
 		return
 	}
-	by := p.ClientID
-	if err := s.cfg.Agents.Engine.Decide(r.Context(), v.ID, chi.URLParam(r, "call_id"), b.Decision == "approve", b.Reason, by); err != nil {
+	if err := agents.Decide(r.Context(), s.cfg.Agents.Engine, v, p, chi.URLParam(r, "call_id"), b.Decision == "approve", b.Reason, p.ClientID); err != nil {
 		s.writeAgentError(w, r, err)
 		return
 	}
