@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/secure-agent/saa/host/agents"
 	"github.com/secure-agent/saa/host/audit"
 	"github.com/secure-agent/saa/host/auth"
 	"github.com/secure-agent/saa/host/auth/authstore"
@@ -91,6 +92,9 @@ type Config struct {
 	Secrets Secrets
 	// Registry manages published plugins; nil shows only the local ones.
 	Registry Registry
+	// Agents is the agent runs' engine: the Runs page lists its runs and
+	// decides paused calls. Nil leaves the page out.
+	Agents agents.Engine
 	// PublicURL is SAA_PUBLIC_URL; when it is https, cookies are Secure.
 	PublicURL string
 	// Logger receives the component's logs; slog.Default() if nil.

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/agents"
 	"github.com/secure-agent/saa/host/auth"
 	"github.com/secure-agent/saa/host/auth/authstore"
 	"github.com/secure-agent/saa/host/bundle"
@@ -52,6 +53,8 @@ type fixtureOptions struct {
 	localPlugins string
 	// now replaces the UI's clock.
 	now func() time.Time
+	// agents, if set, builds the agent engine on the fixture's runtime.
+	agents func(rt *host.Runtime) agents.Engine
 }
 
 func newFixture(t *testing.T, opts fixtureOptions) *fixture {
@@ -70,9 +73,13 @@ func newFixture(t *testing.T, opts fixtureOptions) *fixture {
 	rt := newRuntime(t, db, opts.localPlugins)
 	srv := newAuth(t, db, publicURL)
 	reg, secretsSvc := newRegistry(t, db, rt)
+	var eng agents.Engine
+	if opts.agents != nil {
+		eng = opts.agents(rt)
+	}
 	ui, err := New(Config{
 		Clients: srv.Clients(), Users: srv.Users(), Runtime: rt, Registry: reg, Secrets: secretsSvc,
-		PublicURL: publicURL, Logger: quiet, now: opts.now,
+		PublicURL: publicURL, Logger: quiet, now: opts.now, Agents: eng,
 	})
 	if err != nil {
 		t.Fatal(err)

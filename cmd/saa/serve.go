@@ -16,6 +16,7 @@ import (
 	adminui "github.com/secure-agent/saa/admin-ui"
 	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/adminapi"
+	"github.com/secure-agent/saa/host/agents"
 	"github.com/secure-agent/saa/host/auth"
 	"github.com/secure-agent/saa/host/egress"
 	"github.com/secure-agent/saa/host/httpapi"
@@ -192,8 +193,12 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		defer cancel()
 		err = errors.Join(err, mgr.Shutdown(drain))
 	}()
+	var agentEngine agents.Engine // the Runs page, when agents run
+	if agentRuns != nil {
+		agentEngine = agentRuns.Engine
+	}
 	ui, err := adminui.New(adminui.Config{
-		Clients: authSrv.Clients(), Users: authSrv.Users(), Runtime: rt,
+		Clients: authSrv.Clients(), Users: authSrv.Users(), Runtime: rt, Agents: agentEngine,
 		Registry: reg, Secrets: secs, PublicURL: cfg.auth.PublicURL, Logger: log.With("component", "admin-ui"),
 	})
 	if err != nil {
