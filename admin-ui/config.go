@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/secure-agent/saa/host/agents"
 	"github.com/secure-agent/saa/host/audit"
 	"github.com/secure-agent/saa/host/auth"
 	"github.com/secure-agent/saa/host/auth/authstore"
@@ -112,6 +113,9 @@ type Config struct {
 	// Accounts serves /account/connections, the signed-in user's
 	// connected accounts; nil leaves those pages out.
 	Accounts Accounts
+	// Agents is the agent runs' engine: the Runs page lists its runs and
+	// decides paused calls. Nil leaves the page out.
+	Agents agents.Engine
 	// PublicURL is SAA_PUBLIC_URL; when it is https, cookies are Secure.
 	PublicURL string
 	// Logger receives the component's logs; slog.Default() if nil.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/accounts"
+	"github.com/secure-agent/saa/host/agents"
 	"github.com/secure-agent/saa/host/auth"
 	"github.com/secure-agent/saa/host/auth/authstore"
 	"github.com/secure-agent/saa/host/bundle"
@@ -55,6 +56,8 @@ type fixtureOptions struct {
 	now func() time.Time
 	// accounts serves the connected-accounts pages.
 	accounts bool
+	// agents, if set, builds the agent engine on the fixture's runtime.
+	agents func(rt *host.Runtime) agents.Engine
 }
 
 func newFixture(t *testing.T, opts fixtureOptions) *fixture {
@@ -80,6 +83,9 @@ func newFixture(t *testing.T, opts fixtureOptions) *fixture {
 	if opts.accounts {
 		// The runtime's service has no public URL here; this one does.
 		cfg.Accounts = accounts.New(accounts.Config{Store: rt.Accounts().Store(), PublicURL: publicURL})
+	}
+	if opts.agents != nil {
+		cfg.Agents = opts.agents(rt)
 	}
 	ui, err := New(cfg)
 	if err != nil {

@@ -48,6 +48,9 @@ func templateFuncs(as *assets) template.FuncMap {
 		"asset": as.url,
 		"when":  formatTime,
 		"stamp": func(t time.Time) string { return t.UTC().Format(time.DateTime) },
+		// pendingView passes a paused call with the page's view (CSRF
+		// token, role) to the "paused-call" partial.
+		"pendingView": func(v view, row pausedCall) pendingArgs { return pendingArgs{View: v, Row: row} },
 	}
 }
 
@@ -59,9 +62,17 @@ func formatTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05 UTC")
 }
 
+// pendingArgs is the "paused-call" partial's model.
+type pendingArgs struct {
+	View view
+	Row  pausedCall
+}
+
 // view is what every page template receives.
 type view struct {
 	Title string
+	// Runs shows the Runs menu entry (agents are configured).
+	Runs bool
 	// Nav names the section the page belongs to, for the menu.
 	Nav     string
 	Session *Session
@@ -93,6 +104,7 @@ func (u *UI) render(w http.ResponseWriter, r *http.Request, status int, page str
 		u.serverError(w, r, fmt.Errorf("no page %q", page))
 		return
 	}
+	v.Runs = u.cfg.Agents != nil
 	if s, ok := sessionFrom(r.Context()); ok {
 		v.Session = &s
 		v.Flashes = append(v.Flashes, u.sessions.takeFlashes(sessionID(r.Context()))...)

@@ -56,6 +56,9 @@ func (u *UI) routes() http.Handler {
 			r.Route(basePath+"/secrets", u.secretRoutes)
 			r.Route(basePath+"/users", u.userRoutes)
 			r.Route(basePath+"/audit", u.auditRoutes)
+			if u.cfg.Agents != nil {
+				r.Route(runsPath, u.runRoutes)
+			}
 		})
 	})
 	return r

@@ -125,32 +125,39 @@ func hostSecrets(getenv func(string) string) []registry.DeclaredSecret {
 	})
 }
 
-// startAgents loads the agents and starts their durable engine; nil when
-// there are none.
-func startAgents(ctx context.Context, cfg serveConfig, rt *host.Runtime, metrics *httpapi.Metrics, log *slog.Logger) (*httpapi.AgentRuns, func(), error) {
-	set, err := loadAgentSet(cfg.getenv)
-	if err != nil || len(set) == 0 {
-		return nil, func() {}, err
+// startAgents loads the agents — the files of SAA_AGENTS_DIR and those an
+// admin stored through the API — and starts their durable engine when there
+// are any. The catalog is returned in every case, for the admin API: a
+// definition stored on a server that started without agents takes effect
+// at the next start.
+func startAgents(ctx context.Context, cfg serveConfig, rt *host.Runtime, metrics *httpapi.Metrics, log *slog.Logger) (*httpapi.AgentRuns, *agents.Catalog, func(), error) {
+	files, err := loadAgentSet(cfg.getenv)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	catalog, err := agents.NewCatalog(ctx, files, rt.DB().AgentDefinitions(), log)
+	if err != nil || len(catalog.Set()) == 0 {
+		return nil, catalog, func() {}, err
 	}
 	models, err := agentModels(ctx, cfg.getenv, rt.Secrets(), cfg.host.EgressAllowCIDRs, metrics.ObserveEgress)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	key, err := runs.LoadWebhookKey(cfg.host.DataDir, cfg.getenv, cfg.host.Production)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	guard := egress.New(egress.Config{AllowCIDRs: cfg.host.EgressAllowCIDRs, OnRequest: metrics.ObserveEgress})
 	eng, err := dbosengine.New(ctx, dbosengine.Config{
 		DataDir:    cfg.host.DataDir,
-		Runner:     &agents.Runner{Agents: set, Models: models, Invoker: rt, Audit: rt.Audit(), Logger: log},
+		Runner:     &agents.Runner{Catalog: catalog, Models: models, Invoker: rt, Audit: rt.Audit(), Logger: log},
 		Sender:     httpapi.NewCallbackSender(guard),
 		WebhookKey: key,
 		Logger:     log,
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	log.Info("agents loaded", "agents", len(set))
-	return &httpapi.AgentRuns{Agents: set, Engine: eng}, func() { eng.Shutdown(5 * time.Second) }, nil
+	log.Info("agents loaded", "agents", len(catalog.Set()))
+	return &httpapi.AgentRuns{Catalog: catalog, Engine: eng}, catalog, func() { eng.Shutdown(5 * time.Second) }, nil
 }

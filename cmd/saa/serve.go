@@ -16,6 +16,7 @@ import (
 	adminui "github.com/secure-agent/saa/admin-ui"
 	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/adminapi"
+	"github.com/secure-agent/saa/host/agents"
 	"github.com/secure-agent/saa/host/auth"
 	"github.com/secure-agent/saa/host/backend"
 	"github.com/secure-agent/saa/host/egress"
@@ -193,9 +194,14 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return err
 	}
+	agentRuns, catalog, stopAgents, err := startAgents(ctx, cfg, rt, metrics, log)
+	if err != nil {
+		return err
+	}
+	defer stopAgents()
 	admin, err := adminapi.New(adminapi.Config{
 		Clients: authSrv.Clients(), Users: authSrv.Users(), Verifier: authSrv.Verifier(),
-		Audit: rt.Audit(), Registry: reg, Secrets: secs, Keys: authSrv.Keys(), Accounts: rt.Accounts(), Logger: log,
+		Audit: rt.Audit(), Registry: reg, Secrets: secs, Keys: authSrv.Keys(), Accounts: rt.Accounts(), Agents: catalog, Logger: log,
 	})
 	if err != nil {
 		return err
@@ -211,13 +217,12 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		defer cancel()
 		err = errors.Join(err, mgr.Shutdown(drain))
 	}()
-	agentRuns, stopAgents, err := startAgents(ctx, cfg, rt, metrics, log)
-	if err != nil {
-		return err
+	var agentEngine agents.Engine // the Runs page, when agents run
+	if agentRuns != nil {
+		agentEngine = agentRuns.Engine
 	}
-	defer stopAgents()
 	ui, err := adminui.New(adminui.Config{
-		Clients: authSrv.Clients(), Users: authSrv.Users(), Runtime: rt,
+		Clients: authSrv.Clients(), Users: authSrv.Users(), Runtime: rt, Agents: agentEngine,
 		Registry: reg, Secrets: secs, Accounts: rt.Accounts(), PublicURL: cfg.auth.PublicURL, Logger: log.With("component", "admin-ui"),
 		Authorizer: authSrv, Grants: authSrv.Grants(), Signup: cfg.signup,
 	})

@@ -1,6 +1,7 @@
 // Package adminapi is SAA's admin HTTP API, mounted under /admin/api/v1: the
 // management of OAuth clients, published plugins and their review
-// (host/registry), plugin secrets and trusted publisher keys. Every route
+// (host/registry), plugin secrets, trusted publisher keys and agent
+// definitions. Every route
 // requires an admin identity: HTTP Basic as an admin user, or a bearer
 // access token granted the scope "admin". Users with the viewer role may
 // only read. The one exception is POST /plugins, which also admits a bearer
@@ -24,6 +25,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/secure-agent/saa/host/accounts"
+	"github.com/secure-agent/saa/host/agents"
 	"github.com/secure-agent/saa/host/audit"
 	"github.com/secure-agent/saa/host/auth"
 	"github.com/secure-agent/saa/host/problem"
@@ -60,6 +62,9 @@ type Config struct {
 	// Accounts serves the /oauth-providers routes (providers users connect
 	// accounts at); nil leaves them out.
 	Accounts *accounts.Service
+	// Agents serves the /agents routes (agent definitions); nil leaves
+	// them out.
+	Agents *agents.Catalog
 	// Logger receives the component's logs; slog.Default() if nil.
 	Logger *slog.Logger
 }
@@ -74,6 +79,7 @@ type API struct {
 	secrets  *registry.Secrets
 	keys     *auth.KeySet
 	accounts *accounts.Service
+	agents   *agents.Catalog
 	log      *slog.Logger
 	// limit applies per-identity request limits after authentication.
 	limit func(http.Handler) http.Handler
@@ -89,7 +95,7 @@ func New(cfg Config) (*API, error) {
 	}
 	return &API{
 		clients: cfg.Clients, users: cfg.Users, verifier: cfg.Verifier,
-		audit: cfg.Audit, registry: cfg.Registry, secrets: cfg.Secrets, keys: cfg.Keys, accounts: cfg.Accounts,
+		audit: cfg.Audit, registry: cfg.Registry, secrets: cfg.Secrets, keys: cfg.Keys, accounts: cfg.Accounts, agents: cfg.Agents,
 		log: cfg.Logger.With("component", "adminapi"),
 	}, nil
 }
@@ -138,6 +144,9 @@ func (a *API) Routes(r chi.Router) {
 		}
 		if a.accounts != nil {
 			a.oauthProviderRoutes(r)
+		}
+		if a.agents != nil {
+			a.agentRoutes(r)
 		}
 	})
 }

@@ -33,6 +33,8 @@ var actions = map[string]string{
 	"POST /oauth-providers":                           "oauth_provider.create",
 	"PUT /oauth-providers/{name}":                     "oauth_provider.put",
 	"DELETE /oauth-providers/{name}":                  "oauth_provider.delete",
+	"PUT /agents/{name}":                              "agent.put",
+	"DELETE /agents/{name}":                           "agent.delete",
 }
 
 // maxDetail bounds the request detail an entry repeats.

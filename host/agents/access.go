@@ -1,6 +1,7 @@
 package agents
 
 import (
+	"context"
 	"errors"
 	"slices"
 
@@ -58,6 +59,18 @@ func forUser(v RunView) bool {
 		root = v.Actors[0]
 	}
 	return v.Subject != "" && v.Subject != root
+}
+
+// Decide is the one path by which every surface (REST, the Agent Protocol,
+// the admin UI) decides a paused call: it checks that p may decide v's calls
+// (CanDecide), then hands the decision to e. by names the decider in the
+// run's record and the audit log, where the loop writes the decision when
+// the call resumes.
+func Decide(ctx context.Context, e Engine, v RunView, p host.Principal, callID string, approve bool, reason, by string) error {
+	if err := CanDecide(v, p); err != nil {
+		return err
+	}
+	return e.Decide(ctx, v.ID, callID, approve, reason, by)
 }
 
 // Listing is an agent as GET /v1/agents lists it.

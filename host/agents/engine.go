@@ -24,14 +24,31 @@ type Engine interface {
 	Cancel(ctx context.Context, id string) error
 	// List returns the runs in flight (running or waiting for approval).
 	List(ctx context.Context) ([]RunView, error)
+	// History returns a page of runs, finished ones included, newest
+	// first, and how many runs the filter selects in all.
+	History(ctx context.Context, f HistoryFilter) (page []RunView, total int, err error)
 }
+
+// HistoryFilter selects the runs History returns.
+type HistoryFilter struct {
+	// ClientID, if set, keeps only the runs that client started.
+	ClientID string
+	// Offset skips that many runs; Limit bounds the page (1..MaxHistoryPage,
+	// MaxHistoryPage when out of range).
+	Offset, Limit int
+}
+
+// MaxHistoryPage bounds one page of History.
+const MaxHistoryPage = 100
 
 // StartRequest asks an Engine for a run.
 type StartRequest struct {
 	Request
 	// CallbackURL, if set, receives the finished run, signed.
 	CallbackURL string
-	// IdempotencyKey makes a repeat of the same start return the first run.
+	// IdempotencyKey makes a repeat of the same start return the first run;
+	// the same key with another agent, input, mode or callback is refused
+	// with runs.ErrIdempotencyConflict.
 	IdempotencyKey string
 }
 

@@ -190,10 +190,13 @@ func (ru *run) callAction(ctx context.Context, d *Definition, p host.Principal, 
 	if err != nil {
 		return toolErr(err.Error())
 	}
-	if err := ru.r.Invoker.Check(p, a.Plugin, a.Name, args); err != nil {
-		return toolErr(err.Error())
-	}
 	if needsApproval(d.Approval, a) {
+		// Checked before a human is asked, so that no one approves a call
+		// that cannot run. A call that needs no approval is checked once,
+		// by Invoke itself: a failure comes back the same way.
+		if err := ru.r.Invoker.Check(p, a.Plugin, a.Name, args); err != nil {
+			return toolErr(err.Error())
+		}
 		msg, ok, err := ru.gate(ctx, d, p, a, call, args)
 		if err != nil || !ok {
 			return msg, err

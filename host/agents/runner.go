@@ -44,8 +44,11 @@ const (
 // Runner runs agents. Set its fields, then call Run; it is safe for
 // concurrent runs.
 type Runner struct {
-	// Agents are the definitions runs may use.
+	// Agents are the definitions runs may use, unless Catalog is set.
 	Agents Set
+	// Catalog, if set, supplies the definitions instead of Agents, read
+	// once per run so that changes reach the runs started after them.
+	Catalog *Catalog
 	// Models returns the model of a provider name.
 	Models func(provider string) (llm.ChatModel, error)
 	// Invoker runs plugin actions.
@@ -138,6 +141,11 @@ func (r *Runner) Run(ctx context.Context, req Request) Result {
 	if req.ID == "" {
 		req.ID = newNonce()
 	}
+	if r.Catalog != nil {
+		snap := *r // this run's view of the definitions, fixed at its start
+		snap.Agents, snap.Catalog = r.Catalog.Set(), nil
+		r = &snap
+	}
 	ru := &run{r: r, req: req, journal: req.Journal, nonces: map[string]bool{}, handles: map[string]bool{}, log: r.logger().With("run_id", req.ID)}
 	if ru.journal == nil {
 		ru.journal = Direct{}
@@ -166,6 +174,14 @@ func (r *Runner) Run(ctx context.Context, req Request) Result {
 	defer ru.mu.Unlock()
 	ru.res.Status, ru.res.Output = StatusSucceeded, out
 	return ru.snapshot()
+}
+
+// Definitions returns the definitions a run started now would use.
+func (r *Runner) Definitions() Set {
+	if r.Catalog != nil {
+		return r.Catalog.Set()
+	}
+	return r.Agents
 }
 
 func (r *Runner) logger() *slog.Logger {

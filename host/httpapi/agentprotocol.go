@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -120,7 +119,7 @@ func (s *Server) apCreateTask(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := principal(r)
-	if s.cfg.Agents.Agents[name] == nil {
+	if s.cfg.Agents.defs()[name] == nil {
 		problem.Write(w, http.StatusNotFound, problem.KindNotFound, "no such agent")
 		return
 	}
@@ -159,25 +158,25 @@ func (s *Server) apBody(w http.ResponseWriter, r *http.Request) (apBody, bool) {
 	return b, true
 }
 
-// apListTasks serves GET /ap/v1/agent/tasks: the caller's runs in flight.
+// apListTasks serves GET /ap/v1/agent/tasks: the caller's runs, finished
+// ones included, newest first.
 func (s *Server) apListTasks(w http.ResponseWriter, r *http.Request) {
 	page, size, ok := pageOf(w, r)
 	if !ok {
 		return
 	}
-	all, err := s.cfg.Agents.Engine.List(r.Context())
+	items, total, err := s.cfg.Agents.Engine.History(r.Context(), agents.HistoryFilter{
+		ClientID: principal(r).ClientID, Offset: (page - 1) * size, Limit: size,
+	})
 	if err != nil {
 		s.writeRunsError(w, r, err)
 		return
 	}
-	me := principal(r).ClientID
-	all = slices.DeleteFunc(all, func(v agents.RunView) bool { return v.ClientID != me })
-	slices.SortFunc(all, func(a, b agents.RunView) int { return a.CreatedAt.Compare(b.CreatedAt) })
-	items, pg := paginate(all, page, size)
 	tasks := make([]apTask, 0, len(items))
 	for _, v := range items {
 		tasks = append(tasks, taskOf(v))
 	}
+	pg := apPagination{TotalItems: total, TotalPages: (total + size - 1) / size, CurrentPage: page, PageSize: size}
 	writeJSON(w, http.StatusOK, map[string]any{"tasks": tasks, "pagination": pg})
 }
 
@@ -271,15 +270,11 @@ func (s *Server) apExecuteStep(w http.ResponseWriter, r *http.Request) {
 		s.verifier.Forbid(w, agents.ScopeApprove)
 		return
 	}
-	if err := agents.CanDecide(v, p); err != nil {
-		s.writeAgentError(w, r, err)
-		return
-	}
 	call := v.PendingApprovals[0].CallID
 	if id, _ := b.AdditionalInput["call_id"].(string); id != "" {
 		call = id
 	}
-	if err := s.cfg.Agents.Engine.Decide(r.Context(), v.ID, call, approve, reason, p.ClientID); err != nil {
+	if err := agents.Decide(r.Context(), s.cfg.Agents.Engine, v, p, call, approve, reason, p.ClientID); err != nil {
 		s.writeAgentError(w, r, err)
 		return
 	}

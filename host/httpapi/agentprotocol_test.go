@@ -150,8 +150,14 @@ func TestAgentProtocol(t *testing.T) {
 			Pagination apPagination `json:"pagination"`
 		}
 		_ = json.Unmarshal(r.body, &l)
-		if len(l.Tasks) != 1 || l.Tasks[0].TaskID == id || l.Pagination != (apPagination{TotalItems: 2, TotalPages: 2, CurrentPage: 2, PageSize: 1}) {
+		// Newest first: the second page of one is the first task.
+		if len(l.Tasks) != 1 || l.Tasks[0].TaskID != id || l.Pagination != (apPagination{TotalItems: 2, TotalPages: 2, CurrentPage: 2, PageSize: 1}) {
 			t.Fatalf("page 2: %s", r.body)
+		}
+		r = f.call(http.MethodGet, "/ap/v1/agent/tasks?current_page=3&page_size=1", runner, "")
+		check("TaskListResponse", r.body)
+		if !strings.Contains(string(r.body), `"tasks":[]`) || !strings.Contains(string(r.body), `"total_items":2`) {
+			t.Fatalf("past the end: %s", r.body)
 		}
 		for _, q := range []string{"current_page=0", "page_size=101", "page_size=x"} {
 			if r := f.call(http.MethodGet, "/ap/v1/agent/tasks?"+q, runner, ""); r.StatusCode != 400 {

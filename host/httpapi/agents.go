@@ -18,8 +18,20 @@ import (
 
 // AgentRuns is what the agent routes need: the definitions and the engine.
 type AgentRuns struct {
+	// Agents are the definitions, unless Catalog is set.
 	Agents agents.Set
-	Engine agents.Engine
+	// Catalog, if set, supplies the current definitions (files and those
+	// managed through the admin API).
+	Catalog *agents.Catalog
+	Engine  agents.Engine
+}
+
+// defs returns the definitions new runs use.
+func (a *AgentRuns) defs() agents.Set {
+	if a.Catalog != nil {
+		return a.Catalog.Set()
+	}
+	return a.Agents
 }
 
 // agentRoutes mounts the agent endpoints under /v1 when agents are enabled.
@@ -36,7 +48,7 @@ func (s *Server) agentRoutes(r chi.Router) {
 
 // listAgents serves GET /v1/agents: the agents the token may run.
 func (s *Server) listAgents(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"agents": s.cfg.Agents.Agents.Runnable(principal(r))})
+	writeJSON(w, http.StatusOK, map[string]any{"agents": s.cfg.Agents.defs().Runnable(principal(r))})
 }
 
 // startBody is the body of POST /v1/agents/{name}/runs.
@@ -49,7 +61,7 @@ type startBody struct {
 // startAgentRun serves POST /v1/agents/{name}/runs: 202 and the run's location.
 func (s *Server) startAgentRun(w http.ResponseWriter, r *http.Request) {
 	p, name := principal(r), chi.URLParam(r, "name")
-	if s.cfg.Agents.Agents[name] == nil {
+	if s.cfg.Agents.defs()[name] == nil {
 		problem.Write(w, http.StatusNotFound, problem.KindNotFound, "no such agent")
 		return
 	}
@@ -179,18 +191,13 @@ func (s *Server) decideApproval(w http.ResponseWriter, r *http.Request) {
 		problem.Write(w, http.StatusNotFound, problem.KindNotFound, "no such run")
 		return
 	}
-	if err := agents.CanDecide(v, p); err != nil {
-		s.writeAgentError(w, r, err)
-		return
-	}
 	var b decisionBody
 	raw, _ := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
 	if json.Unmarshal(raw, &b) != nil || (b.Decision != "approve" && b.Decision != "reject") {
 		problem.Write(w, http.StatusBadRequest, KindInvalidJSON, `the body must be {"decision": "approve"|"reject", "reason": "..."}`)
 		return
 	}
-	by := p.ClientID
-	if err := s.cfg.Agents.Engine.Decide(r.Context(), v.ID, chi.URLParam(r, "call_id"), b.Decision == "approve", b.Reason, by); err != nil {
+	if err := agents.Decide(r.Context(), s.cfg.Agents.Engine, v, p, chi.URLParam(r, "call_id"), b.Decision == "approve", b.Reason, p.ClientID); err != nil {
 		s.writeAgentError(w, r, err)
 		return
 	}

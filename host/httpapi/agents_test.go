@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"maps"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/secure-agent/saa/host/agents"
+	"github.com/secure-agent/saa/host/runs"
 )
 
 // engineMock is an agents.Engine with one paused run per start.
@@ -29,6 +31,11 @@ type engineMock struct {
 func (m *engineMock) Start(_ context.Context, s agents.StartRequest) (agents.RunView, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	for _, prior := range m.starts {
+		if s.IdempotencyKey != "" && prior.IdempotencyKey == s.IdempotencyKey && prior.Principal.ClientID == s.Principal.ClientID && prior.Input != s.Input {
+			return agents.RunView{}, runs.ErrIdempotencyConflict
+		}
+	}
 	m.starts = append(m.starts, s)
 	v := agents.RunView{ID: "run_MOCK" + string(rune('A'+len(m.starts))), Kind: "agent", Agent: s.Agent, ClientID: s.Principal.ClientID,
 		Status: agents.StatusWaitingForApproval, PendingApprovals: []agents.Pending{pendingEcho()}, CreatedAt: time.Now().UTC()}
@@ -77,6 +84,19 @@ func (m *engineMock) List(context.Context) ([]agents.RunView, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return slices.Collect(maps.Values(m.runs)), nil
+}
+
+// History pages the mock's runs, newest first, like the engine.
+func (m *engineMock) History(_ context.Context, f agents.HistoryFilter) ([]agents.RunView, int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	all := slices.Collect(maps.Values(m.runs))
+	all = slices.DeleteFunc(all, func(v agents.RunView) bool { return f.ClientID != "" && v.ClientID != f.ClientID })
+	slices.SortFunc(all, func(a, b agents.RunView) int {
+		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), strings.Compare(b.ID, a.ID))
+	})
+	start := min(f.Offset, len(all))
+	return all[start:min(start+f.Limit, len(all))], len(all), nil
 }
 
 // set changes run id in place.
@@ -130,6 +150,10 @@ func TestAgentRoutes(t *testing.T) {
 		s := eng.starts[0]
 		if s.Input != `{"tickets":[]}` || s.Principal.ClientID != runnerID || s.IdempotencyKey != "k1" || s.Mode != "manual" {
 			t.Fatalf("start = %+v", s)
+		}
+		r = f.call(http.MethodPost, "/v1/agents/helper/runs", runner, `{"input":{"tickets":[1]},"mode":"manual"}`, "Idempotency-Key", "k1")
+		if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(r.body), "idempotency-key-reused") {
+			t.Fatalf("same key, other input: %d %s", r.StatusCode, r.body)
 		}
 		if r := f.call(http.MethodPost, "/v1/agents/helper/runs", continuous, `{"input":"text","mode":"continuous"}`); r.StatusCode != http.StatusAccepted || eng.starts[1].Input != "text" {
 			t.Fatalf("continuous: %d %s", r.StatusCode, r.body)

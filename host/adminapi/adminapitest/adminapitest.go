@@ -18,6 +18,7 @@ import (
 
 	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/adminapi"
+	"github.com/secure-agent/saa/host/agents"
 	"github.com/secure-agent/saa/host/auth"
 	"github.com/secure-agent/saa/host/registry"
 )
@@ -28,7 +29,10 @@ type Server struct {
 	Auth     *auth.Server
 	Runtime  *host.Runtime
 	Registry *registry.Registry
-	Client   *http.Client
+	// Agents are the agent definitions: Options.AgentFiles and those
+	// stored through the API.
+	Agents *agents.Catalog
+	Client *http.Client
 }
 
 // Options tune Start.
@@ -41,6 +45,9 @@ type Options struct {
 	// are the registry's defaults.
 	MaxParses int
 	ParseWait time.Duration
+	// AgentFiles are the agent definitions "from files" (read-only over
+	// the API).
+	AgentFiles agents.Set
 }
 
 // Start serves the server until the test ends.
@@ -69,9 +76,11 @@ func Start(t testing.TB, opts Options) *Server {
 	must(t, err)
 	secs, err := registry.NewSecrets(registry.SecretsConfig{Store: rt.Secrets(), Plugins: rt.Plugins, Registry: reg, Audit: rt.Audit(), Logger: quiet})
 	must(t, err)
+	cat, err := agents.NewCatalog(context.Background(), opts.AgentFiles, rt.DB().AgentDefinitions(), quiet)
+	must(t, err)
 	api, err := adminapi.New(adminapi.Config{
 		Clients: srv.Clients(), Users: srv.Users(), Verifier: srv.Verifier(),
-		Audit: rt.Audit(), Registry: reg, Secrets: secs, Keys: srv.Keys(), Accounts: rt.Accounts(), Logger: quiet,
+		Audit: rt.Audit(), Registry: reg, Secrets: secs, Keys: srv.Keys(), Accounts: rt.Accounts(), Agents: cat, Logger: quiet,
 	})
 	must(t, err)
 	r := chi.NewRouter()
@@ -82,7 +91,7 @@ func Start(t testing.TB, opts Options) *Server {
 	ts.Listener = ln
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return &Server{URL: acfg.PublicURL, Auth: srv, Runtime: rt, Registry: reg, Client: ts.Client()}
+	return &Server{URL: acfg.PublicURL, Auth: srv, Runtime: rt, Registry: reg, Agents: cat, Client: ts.Client()}
 }
 
 func must(t testing.TB, err error) {

@@ -86,6 +86,9 @@ type input struct {
 	Mode        string         `json:"mode"`
 	CallbackURL string         `json:"callback_url,omitempty"`
 	CreatedAt   time.Time      `json:"created_at"`
+	// Request fingerprints a start made under an Idempotency-Key
+	// (requestHash), so that a repeat with another body is refused.
+	Request string `json:"request,omitempty"`
 }
 
 // New opens the system database, registers the workflow and launches DBOS,
@@ -148,27 +151,71 @@ func (e *Engine) Shutdown(timeout time.Duration) {
 
 // Start implements agents.Engine.
 func (e *Engine) Start(ctx context.Context, s agents.StartRequest) (agents.RunView, error) {
-	if e.cfg.Runner.Agents[s.Agent] == nil {
+	if e.cfg.Runner.Definitions()[s.Agent] == nil {
 		return agents.RunView{}, fmt.Errorf("%w: no agent %q", agents.ErrInvalid, s.Agent)
 	}
 	if s.CallbackURL != "" && e.cfg.Sender == nil {
 		return agents.RunView{}, runs.ErrCallbacksDisabled
 	}
 	id := runs.NewID()
+	in := input{Agent: s.Agent, Input: s.Input, Principal: s.Principal, Mode: s.Mode, CallbackURL: s.CallbackURL, CreatedAt: time.Now().UTC()}
 	if s.IdempotencyKey != "" {
 		sum := sha256.Sum256([]byte(s.Principal.ClientID + "\x00" + s.IdempotencyKey))
-		id = "run_" + strings.ToUpper(hex.EncodeToString(sum[:13]))
-		if v, err := e.Get(ctx, id); err == nil {
-			return v, nil
+		id, in.Request = "run_"+strings.ToUpper(hex.EncodeToString(sum[:13])), requestHash(in)
+		if v, err := e.replay(ctx, id, in.Request); !errors.Is(err, agents.ErrRunNotFound) {
+			return v, err
 		}
 	}
-	in := input{ID: id, Agent: s.Agent, Input: s.Input, Principal: s.Principal, Mode: s.Mode, CallbackURL: s.CallbackURL, CreatedAt: time.Now().UTC()}
+	in.ID = id
 	view := e.track(in)
-	if _, err := dbos.RunWorkflow(e.dctx, e.workflow, in, dbos.WithWorkflowID(id)); err != nil {
+	if _, err := dbos.RunWorkflow(e.dctx, e.workflow, in, dbos.WithWorkflowID(id), dbos.WithAuthenticatedUser(s.Principal.ClientID)); err != nil {
 		e.untrack(id)
 		return agents.RunView{}, fmt.Errorf("start run: %w", err)
 	}
+	if in.Request != "" {
+		// Two starts with one key may race past replay; DBOS keeps the
+		// first workflow of an id, so the loser is told here.
+		if prior, ok := e.storedInput(id); ok && prior.Request != in.Request {
+			return agents.RunView{}, runs.ErrIdempotencyConflict
+		}
+	}
 	return view, nil
+}
+
+// requestHash fingerprints what an Idempotency-Key promises to repeat: the
+// agent, the input, the mode and the callback.
+func requestHash(in input) string {
+	h := sha256.New()
+	for _, part := range []string{"saa-agent-start-v1", in.Agent, in.Input, in.Mode, in.CallbackURL} {
+		fmt.Fprintf(h, "%d:%s\n", len(part), part)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// replay returns the run already started under an idempotency key's id, or
+// ErrRunNotFound; a run started with another request is a conflict.
+func (e *Engine) replay(ctx context.Context, id, request string) (agents.RunView, error) {
+	v, err := e.Get(ctx, id)
+	if err != nil {
+		return agents.RunView{}, agents.ErrRunNotFound
+	}
+	if prior, ok := e.storedInput(id); ok && prior.Request != request {
+		return agents.RunView{}, runs.ErrIdempotencyConflict
+	}
+	return v, nil
+}
+
+// storedInput reads a run's workflow input back from DBOS.
+func (e *Engine) storedInput(id string) (input, bool) {
+	h, err := dbos.RetrieveWorkflow[agents.RunView](e.dctx, id)
+	if err != nil {
+		return input{}, false
+	}
+	st, err := h.GetStatus()
+	if err != nil || st.Name != workflowName {
+		return input{}, false
+	}
+	return inputOf(st)
 }
 
 // workflow is one run. Everything it does that must not repeat is a step.
@@ -292,15 +339,9 @@ func (e *Engine) observe(id string, ev agents.Event) {
 
 // Get implements agents.Engine.
 func (e *Engine) Get(ctx context.Context, id string) (agents.RunView, error) {
-	e.mu.Lock()
-	if l, ok := e.live[id]; ok {
-		v := l.view
-		v.Steps = slices.Clone(v.Steps)
-		v.PendingApprovals = slices.Clone(v.PendingApprovals)
-		e.mu.Unlock()
+	if v, err := e.liveView(id); err == nil {
 		return v, nil
 	}
-	e.mu.Unlock()
 	if !validID(id) {
 		return agents.RunView{}, agents.ErrRunNotFound
 	}
@@ -328,16 +369,53 @@ func (e *Engine) Get(ctx context.Context, id string) (agents.RunView, error) {
 
 // principalOf reads the principal from a workflow's stored input.
 func principalOf(st dbos.WorkflowStatus) host.Principal {
-	if in, ok := st.Input.(input); ok {
-		return in.Principal
+	in, _ := inputOf(st)
+	return in.Principal
+}
+
+// liveView returns a copy of the run's view held in memory, or ErrRunNotFound.
+func (e *Engine) liveView(id string) (agents.RunView, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	l, ok := e.live[id]
+	if !ok {
+		return agents.RunView{}, agents.ErrRunNotFound
 	}
-	var p host.Principal
-	if m, ok := st.Input.(map[string]any); ok {
-		if raw, err := json.Marshal(m["principal"]); err == nil {
-			_ = json.Unmarshal(raw, &p)
+	v := l.view
+	v.Steps = slices.Clone(v.Steps)
+	v.PendingApprovals = slices.Clone(v.PendingApprovals)
+	return v, nil
+}
+
+// inputOf reads a workflow's stored input, which DBOS hands back typed or
+// decoded generically depending on how the workflow was read.
+func inputOf(st dbos.WorkflowStatus) (input, bool) {
+	return decodeAs[input](st.Input)
+}
+
+// decodeAs converts a value DBOS read back without its type (a JSON text,
+// or a generic decoding) into T.
+func decodeAs[T any](v any) (T, bool) {
+	if t, ok := v.(T); ok {
+		return t, true
+	}
+	var t T
+	var raw []byte
+	switch v := v.(type) {
+	case nil:
+		return t, false
+	case string: // DBOS's JSON serialization: the value's JSON text
+		raw = []byte(v)
+	default:
+		var err error
+		if raw, err = json.Marshal(v); err != nil {
+			return t, false
 		}
 	}
-	return p
+	if json.Unmarshal(raw, &t) != nil {
+		return t, false
+	}
+	return t, true
 }
 
 func validID(id string) bool {

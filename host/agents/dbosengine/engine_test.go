@@ -48,6 +48,7 @@ func TestEngine(t *testing.T) {
 	t.Run("approve, complete, signed callback", with(testApproveThenComplete))
 	t.Run("a restart resumes without repeating steps", with(testRestartResumes))
 	t.Run("cancel and refusals", with(testCancelAndRefusals))
+	t.Run("idempotency keys and history", with(testIdempotencyAndHistory))
 }
 
 func (w *world) engine(t *testing.T) *dbosengine.Engine {
@@ -207,5 +208,62 @@ func testCancelAndRefusals(t *testing.T, w *world) {
 	}
 	if _, err := e.Start(context.Background(), agents.StartRequest{Request: agents.Request{Agent: "ghost", Principal: principal}}); !errors.Is(err, agents.ErrInvalid) {
 		t.Fatalf("unknown agent = %v", err)
+	}
+}
+
+func testIdempotencyAndHistory(t *testing.T, w *world) {
+	e := w.engine(t)
+	defer e.Shutdown(5 * time.Second)
+	ctx := context.Background()
+	start := func(p host.Principal, in, key string) (agents.RunView, error) {
+		return e.Start(ctx, agents.StartRequest{Request: agents.Request{Agent: "triage", Input: in, Principal: p}, IdempotencyKey: key})
+	}
+	first, err := start(principal, "triage", "k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := start(principal, "triage", "k1")
+	if err != nil || again.ID != first.ID {
+		t.Fatalf("same key and body: %v, %s want %s", err, again.ID, first.ID)
+	}
+	if _, err := start(principal, "another input", "k1"); !errors.Is(err, runs.ErrIdempotencyConflict) {
+		t.Fatalf("same key, other body = %v, want ErrIdempotencyConflict", err)
+	}
+	if _, err := e.Start(ctx, agents.StartRequest{Request: agents.Request{Agent: "triage", Input: "triage", Principal: principal, Mode: agents.ModeContinuous}, IdempotencyKey: "k1"}); !errors.Is(err, runs.ErrIdempotencyConflict) {
+		t.Fatalf("same key, other mode = %v, want ErrIdempotencyConflict", err)
+	}
+	waitStatus(t, e, first.ID, agents.StatusWaitingForApproval)
+	// Keys are per client. This one may not run triage: its run fails at
+	// once, without taking the fake model's turns.
+	other := host.Principal{ClientID: "other", Subject: "other"}
+	theirs, err := start(other, "another input", "k1")
+	if err != nil || theirs.ID == first.ID {
+		t.Fatalf("another client's key: %v, %s", err, theirs.ID)
+	}
+	if err := e.Cancel(ctx, first.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, e, first.ID, agents.StatusCanceled)
+	second, err := start(principal, "triage", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	page, total, err := e.History(ctx, agents.HistoryFilter{ClientID: "cli", Limit: 10})
+	if err != nil || total != 2 || len(page) != 2 || page[0].ID != second.ID || page[1].ID != first.ID {
+		t.Fatalf("history of cli: %d %v %+v", total, err, page)
+	}
+	if page[1].Status != agents.StatusCanceled || page[1].ClientID != "cli" {
+		t.Fatalf("the finished run is listed as %+v", page[1])
+	}
+	page, total, err = e.History(ctx, agents.HistoryFilter{ClientID: "cli", Offset: 1, Limit: 1})
+	if err != nil || total != 2 || len(page) != 1 || page[0].ID != first.ID {
+		t.Fatalf("second page of one: %d %v %+v", total, err, page)
+	}
+	if page, total, _ = e.History(ctx, agents.HistoryFilter{ClientID: "nobody"}); total != 0 || len(page) != 0 {
+		t.Fatalf("a client with no runs lists %d", total)
+	}
+	if _, total, _ = e.History(ctx, agents.HistoryFilter{}); total != 3 {
+		t.Fatalf("every client's runs: %d, want 3", total)
 	}
 }

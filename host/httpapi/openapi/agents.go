@@ -81,7 +81,7 @@ func startAgentRunOperation() map[string]any {
 				"content":     jsonContent(ref("schemas", "AgentRun")),
 			},
 			"403": ref("responses", "Forbidden"),
-		}, "400", "404", "413", "415"),
+		}, "400", "404", "413", "415", "422"),
 	}
 }
 
@@ -257,10 +257,10 @@ func agentSchemas() map[string]any {
 	}
 }
 
-// agentIdempotencyKey is the Idempotency-Key of a start: unlike an
-// action's, a repeat answers the first run whatever its body.
+// agentIdempotencyKey is the Idempotency-Key of a start: a repeat answers
+// the first run; the same key with another body is refused.
 func agentIdempotencyKey() map[string]any {
 	return map[string]any{"name": headerIdempotencyKey, "in": "header", "required": false,
-		"description": "Makes a retried start answer the first run (202, the same run id) instead of starting another. Keys are the client's own; the body of a retry is not compared with the first.",
+		"description": "Makes a retried start answer the first run (202, the same run id) instead of starting another. Keys are the client's own. The same key with another agent, input, mode or Callback-Url answers 422 (idempotency-key-reused).",
 		"schema":      map[string]any{"type": "string"}}
 }
