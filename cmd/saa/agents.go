@@ -110,6 +110,11 @@ func (o modelOverride) Chat(ctx context.Context, req llm.Request) (llm.Response,
 	return o.ChatModel.Chat(ctx, req)
 }
 
+func (o modelOverride) Stream(ctx context.Context, req llm.Request, onDelta func(llm.Delta)) (llm.Response, error) {
+	req.Model = o.name
+	return o.ChatModel.Stream(ctx, req, onDelta)
+}
+
 // hostSecrets declares the default provider's key to the admin API, so an
 // admin can set or replace it there (PUT /admin/api/v1/secrets/llm/default),
 // and the passwords of PostgreSQL warehouses (warehouseSecrets).
