@@ -265,8 +265,10 @@ func (e *Engine) observe(id string, ev agents.Event) {
 	}
 	v := &l.view
 	switch {
+	case ev.Delta != nil:
+		v.AddDelta(*ev.Delta)
 	case ev.Step != nil:
-		v.Steps = append(v.Steps, *ev.Step)
+		v.Steps, v.Streaming = append(v.Steps, *ev.Step), nil
 		if ev.Step.Usage != nil {
 			v.Usage = v.Usage.Add(*ev.Step.Usage)
 		}
@@ -293,6 +295,10 @@ func (e *Engine) Get(ctx context.Context, id string) (agents.RunView, error) {
 		v := l.view
 		v.Steps = slices.Clone(v.Steps)
 		v.PendingApprovals = slices.Clone(v.PendingApprovals)
+		if v.Streaming != nil {
+			st := *v.Streaming
+			v.Streaming = &st
+		}
 		e.mu.Unlock()
 		return v, nil
 	}

@@ -17,7 +17,7 @@ import (
 // (its input as Arguments), a tool_result with its ToolCallID; the system
 // prompt comes first as a system message.
 func NewAnthropic(t testing.TB, turns ...Turn) *Server {
-	s := &Server{queue: turns}
+	s := &Server{queue: turns, anthropic: true}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serveAnthropic))
 	s.base = s.URL
 	t.Cleanup(s.Close)

@@ -91,7 +91,8 @@ type Server struct {
 	// Respond, if set, answers when the queue is empty; it sees the request.
 	Respond func(Request) Turn
 
-	base string
+	base      string
+	anthropic bool
 
 	mu       sync.Mutex
 	queue    []Turn
@@ -106,6 +107,9 @@ func New(t testing.TB, turns ...Turn) *Server {
 	t.Cleanup(s.Close)
 	return s
 }
+
+// Anthropic reports whether the fake speaks Anthropic's Messages API.
+func (s *Server) Anthropic() bool { return s.anthropic }
 
 // BaseURL is the API root to configure a provider with.
 func (s *Server) BaseURL() string { return s.base }
