@@ -42,60 +42,111 @@ func loadAgentSet(getenv func(string) string) (agents.Set, error) {
 	return set, err
 }
 
-// agentModels returns the configured providers: "default" from
-// SAA_LLM_BASE_URL. SAA_LLM_API_KEY, when set, is stored in the secret store
-// (never kept elsewhere); the guard injects it at egress. Without a key in
-// the store the provider sends none (a local server such as Ollama).
+// providerEnv is one LLM provider as the environment configures it.
+type providerEnv struct {
+	name             string // the provider's name in agent definitions
+	baseVar, keyVar  string
+	defaultBase      string // used when only the key is set; "" requires the base URL
+	keyHeader        string
+	newModel         func(llm.Config) (llm.ChatModel, error)
+	overrideModelVar string // replaces every definition's model, if set
+}
+
+// providers are the LLM providers SAA knows: "default", any
+// OpenAI-compatible server (SAA_LLM_*), and "anthropic", Anthropic's
+// Messages API (SAA_ANTHROPIC_*).
+var providers = []providerEnv{
+	{name: "default", baseVar: "SAA_LLM_BASE_URL", keyVar: "SAA_LLM_API_KEY", keyHeader: "Authorization",
+		newModel:         func(c llm.Config) (llm.ChatModel, error) { return llm.NewOpenAI(c) },
+		overrideModelVar: "SAA_LLM_MODEL"},
+	{name: "anthropic", baseVar: "SAA_ANTHROPIC_BASE_URL", keyVar: "SAA_ANTHROPIC_API_KEY", keyHeader: "X-Api-Key",
+		defaultBase: "https://api.anthropic.com",
+		newModel:    func(c llm.Config) (llm.ChatModel, error) { return llm.NewAnthropic(c) }},
+}
+
+// baseURL is p's base URL from the environment: its variable, or its
+// default when its key is set (a hosted API).
+func (p providerEnv) baseURL(getenv func(string) string) string {
+	if b := getenv(p.baseVar); b != "" {
+		return b
+	}
+	if getenv(p.keyVar) != "" {
+		return p.defaultBase
+	}
+	return ""
+}
+
+// agentModels returns the configured providers. A provider's key, when its
+// variable is set, is stored in the secret store (never kept elsewhere); the
+// guard injects it at egress. Without a key in the store the provider sends
+// none (a local server such as Ollama).
 func agentModels(ctx context.Context, getenv func(string) string, keys *secrets.Store, allow []netip.Prefix, onEgress func(host, verdict string)) (func(string) (llm.ChatModel, error), error) {
-	base := getenv("SAA_LLM_BASE_URL")
-	if base == "" {
-		return func(p string) (llm.ChatModel, error) {
-			return nil, fmt.Errorf("no LLM provider %q: set SAA_LLM_BASE_URL", p)
-		}, nil
+	models := map[string]llm.ChatModel{}
+	for _, p := range providers {
+		m, err := p.model(ctx, getenv, keys, allow, onEgress)
+		if err != nil {
+			return nil, err
+		}
+		if m != nil {
+			models[p.name] = m
+		}
 	}
-	cfg := llm.Config{
-		Name: "default", BaseURL: base, Timeout: llmTimeout,
-		Guard: egress.New(egress.Config{AllowCIDRs: allow, Timeout: llmTimeout, MaxResponseBytes: 8 << 20, OnRequest: onEgress}),
-	}
-	key := getenv("SAA_LLM_API_KEY")
-	switch {
-	case keys == nil && key != "":
-		cfg.Keys = envKey(key) // no local store (saa agent run --server)
-	case keys != nil:
-		if key != "" {
-			if err := keys.Put(ctx, llm.SecretNamespace, "default", key); err != nil {
-				return nil, fmt.Errorf("store SAA_LLM_API_KEY: %w", err)
+	return func(name string) (llm.ChatModel, error) {
+		if m, ok := models[name]; ok {
+			return m, nil
+		}
+		for _, p := range providers {
+			if p.name == name {
+				return nil, fmt.Errorf("no LLM provider %q: set %s", name, p.baseVar)
 			}
 		}
-		if _, err := keys.Get(ctx, llm.SecretNamespace, "default"); err == nil {
-			cfg.Keys = keys
-		}
-	}
-	m, err := llm.NewOpenAI(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("SAA_LLM_BASE_URL: %w", err)
-	}
-	model := getenv("SAA_LLM_MODEL")
-	return func(p string) (llm.ChatModel, error) {
-		if p != "default" {
-			return nil, fmt.Errorf("no LLM provider %q is configured", p)
-		}
-		if model != "" {
-			return modelOverride{m, model}, nil
-		}
-		return m, nil
+		return nil, fmt.Errorf("no LLM provider %q is configured", name)
 	}, nil
 }
 
-// envKey is the default provider's key held in memory, for a process
-// without a secret store; the guard still injects it at egress.
-type envKey string
+// model builds p's model, or nil when p is not configured.
+func (p providerEnv) model(ctx context.Context, getenv func(string) string, keys *secrets.Store, allow []netip.Prefix, onEgress func(host, verdict string)) (llm.ChatModel, error) {
+	base := p.baseURL(getenv)
+	if base == "" {
+		return nil, nil
+	}
+	cfg := llm.Config{
+		Name: p.name, BaseURL: base, Timeout: llmTimeout,
+		Guard: egress.New(egress.Config{AllowCIDRs: allow, Timeout: llmTimeout, MaxResponseBytes: 8 << 20, OnRequest: onEgress}),
+	}
+	key := getenv(p.keyVar)
+	switch {
+	case keys == nil && key != "":
+		cfg.Keys = envKey{name: p.name, key: key} // no local store (saa agent run --server)
+	case keys != nil:
+		if key != "" {
+			if err := keys.Put(ctx, llm.SecretNamespace, p.name, key); err != nil {
+				return nil, fmt.Errorf("store %s: %w", p.keyVar, err)
+			}
+		}
+		if _, err := keys.Get(ctx, llm.SecretNamespace, p.name); err == nil {
+			cfg.Keys = keys
+		}
+	}
+	m, err := p.newModel(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p.baseVar, err)
+	}
+	if p.overrideModelVar != "" && getenv(p.overrideModelVar) != "" {
+		return modelOverride{m, getenv(p.overrideModelVar)}, nil
+	}
+	return m, nil
+}
+
+// envKey is a provider's key held in memory, for a process without a
+// secret store; the guard still injects it at egress.
+type envKey struct{ name, key string }
 
 func (k envKey) Get(_ context.Context, plugin, name string) (string, error) {
-	if plugin != llm.SecretNamespace || name != "default" {
+	if plugin != llm.SecretNamespace || name != k.name {
 		return "", errors.New("no such key")
 	}
-	return string(k), nil
+	return k.key, nil
 }
 
 // modelOverride sends every request to SAA_LLM_MODEL, whatever model the
@@ -110,19 +161,29 @@ func (o modelOverride) Chat(ctx context.Context, req llm.Request) (llm.Response,
 	return o.ChatModel.Chat(ctx, req)
 }
 
-// hostSecrets declares the default provider's key to the admin API, so an
-// admin can set or replace it there (PUT /admin/api/v1/secrets/llm/default),
-// and the passwords of PostgreSQL warehouses (warehouseSecrets).
+func (o modelOverride) Stream(ctx context.Context, req llm.Request, onDelta func(llm.Delta)) (llm.Response, error) {
+	req.Model = o.name
+	return o.ChatModel.Stream(ctx, req, onDelta)
+}
+
+// hostSecrets declares the configured providers' keys to the admin API, so
+// an admin can set or replace them there (PUT
+// /admin/api/v1/secrets/llm/<provider>), and the passwords of PostgreSQL
+// warehouses (warehouseSecrets).
 func hostSecrets(getenv func(string) string) []registry.DeclaredSecret {
-	base := getenv("SAA_LLM_BASE_URL")
-	u, err := url.Parse(base)
-	if base == "" || err != nil || u.Host == "" {
-		return warehouseSecrets(getenv)
+	out := warehouseSecrets(getenv)
+	for _, p := range providers {
+		base := p.baseURL(getenv)
+		u, err := url.Parse(base)
+		if base == "" || err != nil || u.Host == "" {
+			continue
+		}
+		out = append(out, registry.DeclaredSecret{
+			Plugin: llm.SecretNamespace, Name: p.name, Header: p.keyHeader,
+			Hosts: []string{u.Scheme + "://" + u.Host}, Declared: true,
+		})
 	}
-	return append(warehouseSecrets(getenv), registry.DeclaredSecret{
-		Plugin: llm.SecretNamespace, Name: "default", Header: "Authorization",
-		Hosts: []string{u.Scheme + "://" + u.Host}, Declared: true,
-	})
+	return out
 }
 
 // startAgents loads the agents — the files of SAA_AGENTS_DIR and those an

@@ -72,11 +72,36 @@ type RunView struct {
 	// is its client): who may decide its calls depends on them.
 	Subject string   `json:"-"`
 	Actors  []string `json:"-"`
+
+	// Streaming is the text of the model call in flight, for the event
+	// stream; it is not part of the stored run.
+	Streaming *Streaming `json:"-"`
 }
 
 // SetPrincipal records p as the principal v runs for.
 func (v *RunView) SetPrincipal(p host.Principal) {
 	v.ClientID, v.Subject, v.Actors = p.ClientID, p.Subject, p.Actors
+}
+
+// Streaming is the text a model call has written so far.
+type Streaming struct {
+	// Step is the index the call's step will have.
+	Step  int
+	Agent string
+	Text  string
+}
+
+// MaxStreaming bounds the text a run keeps of the call in flight.
+const MaxStreaming = 1 << 20
+
+// AddDelta folds a delta of the call in flight into v.Streaming.
+func (v *RunView) AddDelta(d Delta) {
+	if v.Streaming == nil || v.Streaming.Step != len(v.Steps) {
+		v.Streaming = &Streaming{Step: len(v.Steps), Agent: d.Agent}
+	}
+	if len(v.Streaming.Text)+len(d.Text) <= MaxStreaming {
+		v.Streaming.Text += d.Text
+	}
 }
 
 // RunError says why a run failed.
@@ -98,5 +123,5 @@ func (v *RunView) Apply(res Result) {
 		v.Error = &RunError{Kind: res.ErrorKind, Message: res.ErrorMessage}
 	}
 	now := time.Now().UTC()
-	v.FinishedAt, v.PendingApprovals = &now, []Pending{}
+	v.FinishedAt, v.PendingApprovals, v.Streaming = &now, []Pending{}, nil
 }

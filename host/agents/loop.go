@@ -40,8 +40,11 @@ func (ru *run) converse(ctx context.Context, d *Definition, p host.Principal, in
 		msg.Role = llm.RoleAssistant
 		msgs = append(msgs, msg)
 		if len(msg.ToolCalls) == 0 {
-			if resp.StopReason == llm.StopFiltered {
+			switch resp.StopReason {
+			case llm.StopFiltered:
 				return "", &runErr{KindFiltered, "the provider withheld the answer"}
+			case llm.StopRefused:
+				return "", &runErr{KindRefused, "the model refused: " + oneLine(msg.Content)}
 			}
 			return msg.Content, nil
 		}
@@ -91,7 +94,14 @@ func (ru *run) chat(ctx context.Context, d *Definition, msgs []llm.Message, tool
 	call := func(ctx context.Context) (llm.Response, error) {
 		ctx, cancel := context.WithTimeout(ctx, ru.budget.remaining())
 		defer cancel()
-		return model.Chat(ctx, req)
+		if ru.req.Observe == nil {
+			return model.Chat(ctx, req)
+		}
+		return model.Stream(ctx, req, func(dl llm.Delta) {
+			if dl.Text != "" {
+				ru.req.Observe(Event{Delta: &Delta{Agent: d.Name, Text: dl.Text}})
+			}
+		})
 	}
 	resp, err := journaled(ctx, ru.journal, "llm:"+strconv.Itoa(ru.budget.turns), call)
 	if err != nil {

@@ -30,6 +30,7 @@ const (
 	KindBudget      = "budget_exceeded" // turns, tool calls, tokens or time ran out
 	KindLLM         = "llm_failed"      // the model could not be called
 	KindFiltered    = "content_filter"  // the provider withheld the answer
+	KindRefused     = "refused"         // the model declined the task
 	KindInvalid     = "invalid_request" // unknown agent, principal may not run it
 	KindInterrupted = "interrupted"     // the process stopped mid-run
 	KindCanceled    = "canceled"
@@ -106,12 +107,22 @@ type Step struct {
 	At     time.Time  `json:"at"`
 }
 
-// Event is a step done or a call paused, for observers.
+// Event is a step done, a call paused or a piece of a model's answer, for
+// observers.
 type Event struct {
 	Step    *Step    `json:"step,omitempty"`
 	Pending *Pending `json:"pending,omitempty"`
+	// Delta is text of the model call in flight, as it arrives; the call's
+	// step follows once the answer is whole. Replays send none.
+	Delta *Delta `json:"delta,omitempty"`
 	// Resolved names a paused call that was decided.
 	Resolved string `json:"resolved,omitempty"`
+}
+
+// Delta is text a model is writing, as it arrives: untrusted model output.
+type Delta struct {
+	Agent string `json:"agent"`
+	Text  string `json:"text"`
 }
 
 // runErr ends a run with a kind.

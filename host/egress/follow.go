@@ -18,22 +18,32 @@ const userAgent = "saa-egress/1"
 
 // follow sends out and follows redirects, re-checking every hop.
 func (s *Session) follow(ctx context.Context, out *outbound) (wire.HTTPResponse, error) {
+	res, err := s.final(ctx, out)
+	if err != nil {
+		return wire.HTTPResponse{}, err
+	}
+	return s.readResponse(res)
+}
+
+// final sends out, follows redirects re-checking every hop, and returns the
+// last response with its body unread.
+func (s *Session) final(ctx context.Context, out *outbound) (*http.Response, error) {
 	for redirects := 0; ; redirects++ {
 		res, err := s.hop(ctx, out, redirects == 0)
 		if err != nil {
-			return wire.HTTPResponse{}, err
+			return nil, err
 		}
 		next, ok, err := redirectTarget(res, out.url)
 		if err != nil || !ok || s.g.cfg.MaxRedirects == 0 {
 			if err != nil {
 				drain(res)
-				return wire.HTTPResponse{}, err
+				return nil, err
 			}
-			return s.readResponse(res)
+			return res, nil
 		}
 		drain(res)
 		if redirects >= s.g.cfg.MaxRedirects {
-			return wire.HTTPResponse{}, fmt.Errorf("%w: more than %d", ErrTooManyRedirects, s.g.cfg.MaxRedirects)
+			return nil, fmt.Errorf("%w: more than %d", ErrTooManyRedirects, s.g.cfg.MaxRedirects)
 		}
 		out = out.redirect(res.StatusCode, next)
 	}

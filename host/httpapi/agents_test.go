@@ -269,8 +269,23 @@ func TestRunEvents(t *testing.T) {
 	if _, name, data := next(br); name != "status" || !strings.Contains(data, "waiting_for_approval") {
 		t.Fatalf("first event %s %s", name, data)
 	}
+	// The model writes its answer: each poll sends what is new.
+	for i, text := range []string{"Hel", "Hello", "Hello, world"} {
+		eng.set(id, func(v *agents.RunView) { v.Streaming = &agents.Streaming{Step: 0, Agent: "helper", Text: text} })
+		eid, name, data := next(br)
+		want := []string{"Hel", "lo", ", world"}[i]
+		var d struct {
+			Step  int    `json:"step"`
+			Agent string `json:"agent"`
+			Text  string `json:"text"`
+		}
+		if name != "delta" || eid != "" || json.Unmarshal([]byte(data), &d) != nil || d.Text != want || d.Agent != "helper" || d.Step != 0 {
+			t.Fatalf("event %q %s %s, want the delta %q", eid, name, data, want)
+		}
+	}
 	eng.mu.Lock() // the run moves on while the client listens
 	v := eng.runs[id]
+	v.Streaming = nil
 	v.Status, v.PendingApprovals, v.Output = agents.StatusSucceeded, nil, "all done"
 	v.Steps = []agents.Step{{Kind: "llm", Status: "ok"}, {Kind: "tool", Tool: "echo-echo", Status: "ok"}}
 	eng.runs[id] = v

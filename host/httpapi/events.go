@@ -20,8 +20,10 @@ const (
 
 // runEvents serves GET /v1/runs/{id}/events: the run's steps as server-sent
 // events ("step", id = the step's index, so a client resumes with
-// Last-Event-ID), a "status" event whenever the status or the pending
-// approvals change, and a final "end" event with the whole run.
+// Last-Event-ID), "delta" events with the text of the model call in flight
+// as it arrives (no id: the step that follows holds the whole answer), a
+// "status" event whenever the status or the pending approvals change, and
+// a final "end" event with the whole run.
 func (s *Server) runEvents(w http.ResponseWriter, r *http.Request) {
 	v, ok := s.agentRun(r)
 	if !ok {
@@ -41,10 +43,12 @@ func (s *Server) runEvents(w http.ResponseWriter, r *http.Request) {
 	deadline := time.Now().Add(eventsMaxOpen)
 	var lastStatus string
 	var lastPending []agents.Pending
+	var sent deltaCursor
 	for {
 		for ; next < len(v.Steps); next++ {
 			writeEvent(w, strconv.Itoa(next), "step", v.Steps[next])
 		}
+		sent.write(w, v)
 		if v.Status != lastStatus || !slices.EqualFunc(v.PendingApprovals, lastPending, func(a, b agents.Pending) bool { return a.CallID == b.CallID }) {
 			writeEvent(w, "", "status", map[string]any{"status": v.Status, "pending_approvals": v.PendingApprovals})
 			lastStatus, lastPending = v.Status, v.PendingApprovals
@@ -65,6 +69,24 @@ func (s *Server) runEvents(w http.ResponseWriter, r *http.Request) {
 		if v, ok = s.agentRun(r); !ok {
 			return
 		}
+	}
+}
+
+// deltaCursor remembers how much of the call in flight was sent.
+type deltaCursor struct{ step, n int }
+
+// write sends the text the call in flight wrote since the last poll.
+func (c *deltaCursor) write(w http.ResponseWriter, v agents.RunView) {
+	st := v.Streaming
+	if st == nil || st.Step != len(v.Steps) {
+		return
+	}
+	if st.Step != c.step {
+		c.step, c.n = st.Step, 0
+	}
+	if len(st.Text) > c.n {
+		writeEvent(w, "", "delta", map[string]any{"step": st.Step, "agent": st.Agent, "text": st.Text[c.n:]})
+		c.n = len(st.Text)
 	}
 }
 

@@ -11,6 +11,27 @@ import (
 type ChatModel interface {
 	// Chat sends the conversation and returns the model's next message.
 	Chat(ctx context.Context, req Request) (Response, error)
+	// Stream is Chat with the answer streamed: onDelta is called with each
+	// piece of it as the provider sends it, in order, from the calling
+	// goroutine; the Response returned at the end is the whole message,
+	// with its usage and stop reason, exactly as Chat would return it.
+	// Deltas are untrusted model output, like the message.
+	Stream(ctx context.Context, req Request, onDelta func(Delta)) (Response, error)
+}
+
+// Delta is a piece of a streamed answer: text, or a piece of a tool call.
+type Delta struct {
+	Text     string         `json:"text,omitempty"`
+	ToolCall *ToolCallDelta `json:"tool_call,omitempty"`
+}
+
+// ToolCallDelta is a piece of the Index-th tool call of an answer: its ID
+// and Name come with its first piece, its Arguments in pieces.
+type ToolCallDelta struct {
+	Index     int    `json:"index"`
+	ID        string `json:"id,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Arguments string `json:"arguments,omitempty"`
 }
 
 // Roles of a Message.
@@ -62,6 +83,7 @@ const (
 	StopToolCalls = "tool_calls"     // the model asks for tool calls
 	StopLength    = "length"         // the completion hit its token bound
 	StopFiltered  = "content_filter" // the provider withheld the answer
+	StopRefused   = "refusal"        // the model declined to answer
 	StopOther     = "other"          // anything else the provider said
 )
 

@@ -6,42 +6,10 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"strings"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
-
-	"github.com/secure-agent/saa/host/egress"
-	"github.com/secure-agent/saa/manifests"
-	"github.com/secure-agent/saa/pdk/wire"
 )
-
-// SecretNamespace is the secret-store namespace of provider keys: the key of
-// provider "default" is the secret "default" of "llm". The plugin registry
-// refuses a plugin of that name, so no plugin can bind it to its own host.
-const SecretNamespace = "llm"
-
-// Config configures an OpenAI-compatible provider.
-type Config struct {
-	// Name names the provider in agent definitions; its key is the secret
-	// Name of SecretNamespace. It must be a valid secret name.
-	Name string
-	// BaseURL is the API root, such as https://api.openai.com/v1; requests
-	// may go to it and below it only.
-	BaseURL string
-	// Guard sends the requests; required.
-	Guard *egress.Guard
-	// Keys holds the API key (*secrets.Store); nil means the provider needs
-	// no key (a local server) and no Authorization header is sent.
-	Keys egress.SecretSource
-	// Timeout bounds one Chat call, retries included; default 2 minutes.
-	Timeout time.Duration
-	// MaxRetries, RetryBase and MaxRetryWait tune retries of 429, 5xx and
-	// network failures; defaults 3, 500ms and 30s.
-	MaxRetries   int
-	RetryBase    time.Duration
-	MaxRetryWait time.Duration
-}
 
 // OpenAI is a ChatModel for servers speaking OpenAI's /v1/chat/completions.
 type OpenAI struct {
@@ -54,60 +22,14 @@ var _ ChatModel = (*OpenAI)(nil)
 
 // NewOpenAI returns a provider for cfg.
 func NewOpenAI(cfg Config) (*OpenAI, error) {
-	if cfg.Guard == nil {
-		return nil, fmt.Errorf("%w: provider %q has no egress guard", ErrConfig, cfg.Name)
-	}
-	if !validName(cfg.Name) {
-		return nil, fmt.Errorf("%w: provider name %q must match [a-z][a-z0-9_]{1,31}", ErrConfig, cfg.Name)
-	}
-	base := strings.TrimRight(cfg.BaseURL, "/")
-	rule, err := manifests.ParseEgressRule(base)
+	d, base, err := newDoer(cfg, keyPlacement{header: "Authorization", format: "Bearer {{value}}", forward: []string{"Content-Type", "Accept"}})
 	if err != nil {
-		return nil, fmt.Errorf("%w: provider %q base URL: %v", ErrConfig, cfg.Name, err)
-	}
-	d := &doer{
-		guard:  cfg.Guard,
-		policy: &egress.Policy{Plugin: SecretNamespace, Rules: []egress.Rule{rule}},
-		src:    cfg.Keys,
-		retry: retryPolicy{
-			Max:     orDefault(cfg.MaxRetries, 3),
-			Base:    orDefault(cfg.RetryBase, 500*time.Millisecond),
-			MaxWait: orDefault(cfg.MaxRetryWait, 30*time.Second),
-		},
-	}
-	if cfg.MaxRetries < 0 {
-		d.retry.Max = 0
-	}
-	if cfg.Keys != nil {
-		d.policy.Secrets = []egress.SecretBinding{{
-			Name: cfg.Name, Header: "Authorization", Format: "Bearer {{value}}", Hosts: []egress.Rule{rule},
-		}}
-		d.keyRef = wire.SecretPrefix + cfg.Name + wire.SecretSuffix
+		return nil, err
 	}
 	oc := openai.DefaultConfig("") // the key is never here: the guard injects it
 	oc.BaseURL = base
 	oc.HTTPClient = d
 	return &OpenAI{name: cfg.Name, client: openai.NewClientWithConfig(oc), timeout: orDefault(cfg.Timeout, 2*time.Minute)}, nil
-}
-
-func orDefault[T int | time.Duration](v, def T) T {
-	if v <= 0 {
-		return def
-	}
-	return v
-}
-
-// validName matches the secret store's names, ^[a-z][a-z0-9_]{1,31}$.
-func validName(s string) bool {
-	if len(s) < 2 || len(s) > 32 || s[0] < 'a' || s[0] > 'z' {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 // Chat sends req and returns the first choice.
@@ -130,14 +52,14 @@ func (o *OpenAI) Chat(ctx context.Context, req Request) (Response, error) {
 			TotalTokens: resp.Usage.TotalTokens, Calls: 1,
 		},
 	}
-	if len(out.Message.ToolCalls) > 0 {
+	switch {
+	case len(out.Message.ToolCalls) > 0:
 		out.StopReason = StopToolCalls // some servers say "stop" with tool calls
+	case c.Message.Refusal != "" && c.Message.Content == "":
+		out.StopReason = StopRefused
 	}
 	return out, nil
 }
-
-// maxDetail bounds the provider's own words kept in an error.
-const maxDetail = 300
 
 // classify turns a client error into one wrapping ErrUnavailable or
 // ErrProvider. Provider messages come from bodies the guard scrubbed of the
@@ -163,14 +85,6 @@ func (o *OpenAI) classify(ctx context.Context, err error) error {
 		kind = ErrUnavailable
 	}
 	return fmt.Errorf("%w: %s: HTTP %d: %s", kind, o.name, status, clip(detail))
-}
-
-func clip(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > maxDetail {
-		s = s[:maxDetail] + "..."
-	}
-	return s
 }
 
 func toOpenAI(req Request) openai.ChatCompletionRequest {

@@ -1,7 +1,6 @@
 package llm
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -20,20 +19,26 @@ const maxRequestBytes = 4 << 20
 
 // doer sends the provider client's requests through the egress guard, one
 // session per request, with the API key injected by the guard and retries
-// on transient failures. It implements go-openai's HTTPDoer.
+// on transient failures. It implements the HTTP client interfaces of
+// go-openai and of the Anthropic SDK. Responses are opened as streams, so
+// that server-sent events reach the client as the provider writes them.
 type doer struct {
 	guard  *egress.Guard
 	policy *egress.Policy
 	src    egress.SecretSource
-	// keyRef is the Authorization header value the guard replaces with the
-	// key ("{{secret:<provider>}}"); empty when the provider has no key.
-	keyRef string
-	retry  retryPolicy
+	// keyHeader and keyRef are the header the guard fills with the key and
+	// its reference ("{{secret:<provider>}}"); empty when the provider has
+	// no key.
+	keyHeader, keyRef string
+	// forward are the headers of the client library passed on; any other
+	// header it set is dropped.
+	forward []string
+	retry   retryPolicy
 }
 
 // Do sends req, retrying 429, 5xx and network failures. Whatever headers
-// the client library set, only Content-Type and Accept are forwarded: the
-// Authorization header it built holds no key and is replaced.
+// the client library set, only those of d.forward pass: a credential
+// header it built holds no key and is replaced.
 func (d *doer) Do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	body, err := readBody(req)
@@ -41,19 +46,23 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	wreq := wire.HTTPRequest{Method: req.Method, URL: req.URL.String(), Headers: map[string]string{}, Body: body}
-	for _, h := range []string{"Content-Type", "Accept"} {
+	for _, h := range d.forward {
 		if v := req.Header.Get(h); v != "" {
 			wreq.Headers[h] = v
 		}
 	}
 	if d.keyRef != "" {
-		wreq.Headers["Authorization"] = d.keyRef
+		wreq.Headers[d.keyHeader] = d.keyRef
 	}
 	for attempt := 0; ; attempt++ {
-		resp, err := d.guard.Session(d.policy, d.src).Do(ctx, wreq)
-		wait, again := d.retry.next(attempt, resp, err)
-		if !again || ctx.Err() != nil || !sleep(ctx, wait) {
-			return toHTTP(req, resp, err)
+		st, err := d.guard.Session(d.policy, d.src).Open(ctx, wreq)
+		wait, again := d.retry.next(attempt, st, err)
+		if !again || ctx.Err() != nil {
+			return toHTTP(req, st, err)
+		}
+		st.Body.Close()
+		if !sleep(ctx, wait) {
+			return nil, fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
 		}
 	}
 }
@@ -75,22 +84,22 @@ func readBody(req *http.Request) ([]byte, error) {
 
 // toHTTP turns the guard's answer into the *http.Response the client
 // library reads. The guard's errors carry no secret.
-func toHTTP(req *http.Request, resp wire.HTTPResponse, err error) (*http.Response, error) {
+func toHTTP(req *http.Request, st *egress.Stream, err error) (*http.Response, error) {
 	if err != nil {
 		kind := ErrProvider // refused by policy: retrying cannot help
-		if transient(resp, err) {
+		if transient(nil, err) {
 			kind = ErrUnavailable
 		}
 		return nil, fmt.Errorf("%w: %w", kind, err)
 	}
-	h := make(http.Header, len(resp.Headers))
-	for k, v := range resp.Headers {
+	h := make(http.Header, len(st.Headers))
+	for k, v := range st.Headers {
 		h.Set(k, v)
 	}
 	return &http.Response{
-		Status: strconv.Itoa(resp.Status) + " " + http.StatusText(resp.Status), StatusCode: resp.Status,
+		Status: strconv.Itoa(st.Status) + " " + http.StatusText(st.Status), StatusCode: st.Status,
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Header: h, Request: req,
-		Body: io.NopCloser(bytes.NewReader(resp.Body)), ContentLength: int64(len(resp.Body)),
+		Body: st.Body, ContentLength: -1,
 	}, nil
 }
 
@@ -107,12 +116,12 @@ type retryPolicy struct {
 
 // next reports whether attempt (counted from 0) should be retried, and after
 // how long.
-func (p retryPolicy) next(attempt int, resp wire.HTTPResponse, err error) (time.Duration, bool) {
-	if attempt >= p.Max || !transient(resp, err) {
+func (p retryPolicy) next(attempt int, st *egress.Stream, err error) (time.Duration, bool) {
+	if attempt >= p.Max || !transient(st, err) {
 		return 0, false
 	}
 	if err == nil {
-		if d, ok := retryAfter(resp.Headers["Retry-After"], time.Now()); ok {
+		if d, ok := retryAfter(st.Headers["Retry-After"], time.Now()); ok {
 			return d, d <= p.MaxWait
 		}
 	}
@@ -122,14 +131,14 @@ func (p retryPolicy) next(attempt int, resp wire.HTTPResponse, err error) (time.
 
 // transient reports whether a failure may pass: 429, 5xx, or a network
 // error. A refusal by the egress policy or a missing key never passes.
-func transient(resp wire.HTTPResponse, err error) bool {
+func transient(st *egress.Stream, err error) bool {
 	if err != nil {
 		return !errors.Is(err, egress.ErrDenied) && !errors.Is(err, egress.ErrAddressRefused) &&
 			!errors.Is(err, egress.ErrSecretMisuse) && !errors.Is(err, egress.ErrSecretUnavailable) &&
 			!errors.Is(err, egress.ErrHeader) && !errors.Is(err, egress.ErrTooLarge) &&
 			!errors.Is(err, context.Canceled)
 	}
-	return resp.Status == http.StatusTooManyRequests || resp.Status >= 500
+	return st.Status == http.StatusTooManyRequests || st.Status >= 500
 }
 
 // retryAfter parses a Retry-After value: seconds, or an HTTP date.

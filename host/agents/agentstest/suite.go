@@ -25,6 +25,9 @@ type Env struct {
 	Invoker func(t *testing.T, scopes ...string) (agents.Invoker, host.Principal)
 	// GitHub is the stand-in the runtime's github plugin reaches.
 	GitHub *GitHub
+	// Anthropic runs the suite against the fake Anthropic Messages API
+	// instead of the fake OpenAI-compatible server.
+	Anthropic bool
 }
 
 // Test agents beside the examples.
@@ -51,12 +54,20 @@ func Agents(t testing.TB) agents.Set {
 	return set
 }
 
-// Model returns the models of a runner talking to fake (keyless).
+// Model returns the models of a runner talking to fake (keyless), with the
+// provider that speaks fake's API.
 func Model(t testing.TB, fake *llmtest.Server) func(string) (llm.ChatModel, error) {
-	m, err := llm.NewOpenAI(llm.Config{
+	cfg := llm.Config{
 		Name: "default", BaseURL: fake.BaseURL(), RetryBase: time.Millisecond,
 		Guard: egress.New(egress.Config{AllowCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}),
-	})
+	}
+	var m llm.ChatModel
+	var err error
+	if fake.Anthropic() {
+		m, err = llm.NewAnthropic(cfg)
+	} else {
+		m, err = llm.NewOpenAI(cfg)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,6 +123,9 @@ type setup struct {
 
 func (env Env) setup(t *testing.T, turns []llmtest.Turn, scopes ...string) setup {
 	fake := llmtest.New(t, turns...)
+	if env.Anthropic {
+		fake = llmtest.NewAnthropic(t, turns...)
+	}
 	inv, p := env.Invoker(t, scopes...)
 	return setup{fake: fake, p: p, runner: &agents.Runner{
 		Agents: Agents(t), Models: Model(t, fake), Invoker: inv, Approver: agents.NewMemoryApprover(),
@@ -159,6 +173,7 @@ func Suite(t *testing.T, env Env) {
 	t.Run("budgets end a runaway run", func(t *testing.T) { testBudgets(t, env) })
 	t.Run("agent as tool runs narrowed", func(t *testing.T) { testAsk(t, env) })
 	t.Run("refusals before any model call", func(t *testing.T) { testRefusals(t, env) })
+	t.Run("a model refusing ends the run", func(t *testing.T) { testModelRefuses(t, env) })
 	t.Run("large outputs become handles the run searches", func(t *testing.T) { testRAG(t, env) })
 }
 
@@ -220,7 +235,13 @@ func testMistakes(t *testing.T, env Env) {
 		t.Fatalf("result = %+v", res)
 	}
 	msgs := toolMessages(s, 1)
-	for _, want := range []string{`no tool "no_such_tool"`, "not valid JSON", "invalid input", "must be a JSON object"} {
+	want := []string{`no tool "no_such_tool"`, "not valid JSON", "invalid input", "must be a JSON object"}
+	if env.Anthropic {
+		// The Messages API hands tool input over as JSON: the fake sends
+		// the malformed text as a JSON string, which is no object either.
+		want[1] = "must be a JSON object"
+	}
+	for _, want := range want {
 		if !strings.Contains(msgs, want) {
 			t.Errorf("tool results %q lack %q", msgs, want)
 		}
@@ -410,4 +431,29 @@ func testRefusals(t *testing.T, env Env) {
 			t.Fatalf("result = %+v", res)
 		}
 	})
+}
+
+func testModelRefuses(t *testing.T, env Env) {
+	for _, streamed := range []bool{false, true} {
+		s := env.setup(t, []llmtest.Turn{{Refusal: "I can't help with that."}}, "agents:reader", "echo:call")
+		var deltas []string
+		res := s.run("reader", "do something bad", func(r *agents.Request) {
+			if streamed { // an observer makes the loop stream
+				r.Observe = func(e agents.Event) {
+					if e.Delta != nil {
+						deltas = append(deltas, e.Delta.Text)
+					}
+				}
+			}
+		})
+		if res.Status != agents.StatusFailed || res.ErrorKind != agents.KindRefused || !strings.Contains(res.ErrorMessage, "I can't help with that.") {
+			t.Fatalf("streamed %v: run = %+v, want failed with kind %s", streamed, res, agents.KindRefused)
+		}
+		if res.Output != "" || len(res.Steps) != 1 || res.Steps[0].Kind != "llm" {
+			t.Fatalf("streamed %v: a refused run has output %q and steps %+v", streamed, res.Output, res.Steps)
+		}
+		if streamed && !env.Anthropic && strings.Join(deltas, "") != "" {
+			t.Fatalf("an OpenAI refusal was streamed as text: %q", deltas)
+		}
+	}
 }

@@ -316,8 +316,10 @@ func (e *Engine) observe(id string, ev agents.Event) {
 	}
 	v := &l.view
 	switch {
+	case ev.Delta != nil:
+		v.AddDelta(*ev.Delta)
 	case ev.Step != nil:
-		v.Steps = append(v.Steps, *ev.Step)
+		v.Steps, v.Streaming = append(v.Steps, *ev.Step), nil
 		if ev.Step.Usage != nil {
 			v.Usage = v.Usage.Add(*ev.Step.Usage)
 		}
@@ -384,6 +386,10 @@ func (e *Engine) liveView(id string) (agents.RunView, error) {
 	v := l.view
 	v.Steps = slices.Clone(v.Steps)
 	v.PendingApprovals = slices.Clone(v.PendingApprovals)
+	if v.Streaming != nil {
+		st := *v.Streaming
+		v.Streaming = &st
+	}
 	return v, nil
 }
 

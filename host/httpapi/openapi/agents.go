@@ -121,7 +121,7 @@ func agentRunEventsOperation() map[string]any {
 	return map[string]any{
 		"operationId": "streamAgentRunEvents",
 		"summary":     "Follow an agent run as server-sent events",
-		"description": "The run's steps as events named step (data: an AgentStep; id: the step's index, so a client that reconnects with Last-Event-ID resumes after it), a status event (data: an AgentRunStatus) at the start and whenever the status or the pending approvals change, and a final end event (data: the AgentRun) when the run has finished. Each data is one line of JSON. The server closes the stream after 10 minutes; reconnect with Last-Event-ID. The client that started the run, or a holder of " + agents.ScopeApprove + ", may follow it.",
+		"description": "The run's steps as events named step (data: an AgentStep; id: the step's index, so a client that reconnects with Last-Event-ID resumes after it), delta events (data: an AgentDelta, no id) with the text of the model call in flight as it arrives — the step that follows holds the whole answer —, a status event (data: an AgentRunStatus) at the start and whenever the status or the pending approvals change, and a final end event (data: the AgentRun) when the run has finished. Each data is one line of JSON. The server closes the stream after 10 minutes; reconnect with Last-Event-ID. The client that started the run, or a holder of " + agents.ScopeApprove + ", may follow it.",
 		"tags":        []any{"agents"},
 		"parameters": []any{runIDParam(), map[string]any{
 			"name": "Last-Event-ID", "in": "header", "required": false,
@@ -136,10 +136,11 @@ func agentRunEventsOperation() map[string]any {
 				"content": map[string]any{"text/event-stream": map[string]any{
 					"schema": map[string]any{
 						"type": "string", "description": "Server-sent events. contentSchema says what an event's data may be; x-saa-events names the schema of each event's data.",
-						"contentSchema": map[string]any{"anyOf": []any{ref("schemas", "AgentStep"), ref("schemas", "AgentRunStatus"), ref("schemas", "AgentRun")}},
+						"contentSchema": map[string]any{"anyOf": []any{ref("schemas", "AgentStep"), ref("schemas", "AgentDelta"), ref("schemas", "AgentRunStatus"), ref("schemas", "AgentRun")}},
 					},
 					"x-saa-events": map[string]any{
 						"step":   ref("schemas", "AgentStep"),
+						"delta":  ref("schemas", "AgentDelta"),
 						"status": ref("schemas", "AgentRunStatus"),
 						"end":    ref("schemas", "AgentRun"),
 					},
@@ -208,7 +209,7 @@ func agentSchemas() map[string]any {
 			"type": "object", "required": []any{"kind", "message"},
 			"description": "Why the run failed or was canceled.",
 			"properties": map[string]any{
-				"kind": enum(agents.KindBudget, agents.KindLLM, agents.KindFiltered, agents.KindInvalid,
+				"kind": enum(agents.KindBudget, agents.KindLLM, agents.KindFiltered, agents.KindRefused, agents.KindInvalid,
 					agents.KindInterrupted, agents.KindCanceled),
 				"message": str,
 			},
@@ -237,6 +238,11 @@ func agentSchemas() map[string]any {
 			"hash":   map[string]any{"type": "string", "description": "Binds a decision to this exact call."},
 			"expires_at": map[string]any{"type": "string", "format": "date-time",
 				"description": "After this, the call is rejected without a decision."},
+		}),
+		"AgentDelta": object([]any{"step", "agent", "text"}, map[string]any{
+			"step":  map[string]any{"type": "integer", "minimum": 0, "description": "The index the model call's step will have."},
+			"agent": map[string]any{"type": "string", "description": "The agent whose model is writing."},
+			"text":  map[string]any{"type": "string", "description": "Text written since the last delta: untrusted model output."},
 		}),
 		"AgentRunStatus": object([]any{"status", "pending_approvals"}, map[string]any{
 			"status": status, "pending_approvals": pending,

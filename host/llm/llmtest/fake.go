@@ -1,7 +1,10 @@
-// Package llmtest is a scripted fake of an OpenAI-compatible chat server for
-// tests: an httptest server answering POST .../chat/completions from a queue
-// of turns (answers, tool calls, malformed tool calls, error statuses with
-// Retry-After, delays), recording every request it got.
+// Package llmtest is a scripted fake of an OpenAI-compatible chat server
+// (New: POST .../chat/completions) and of Anthropic's Messages API
+// (NewAnthropic: POST /v1/messages) for tests: an httptest server answering
+// from a queue of turns (answers, tool calls, malformed tool calls,
+// refusals, error statuses with Retry-After, delays), whole or streamed as
+// server-sent events when the request asks for a stream, recording every
+// request it got.
 package llmtest
 
 import (
@@ -27,8 +30,14 @@ type Turn struct {
 	// written, so it may be malformed on purpose.
 	ToolCalls []llm.ToolCall
 	// Finish overrides the finish_reason ("stop", or "tool_calls" when
-	// there are tool calls).
+	// there are tool calls); for Anthropic, the stop_reason.
 	Finish string
+	// Refusal is a refusal: OpenAI's message.refusal, or for Anthropic the
+	// text of an answer whose stop_reason is "refusal".
+	Refusal string
+	// ChunkDelay holds each streamed chunk back, so that a test sees the
+	// answer arrive in pieces.
+	ChunkDelay time.Duration
 	// Usage is reported as is; zero means 10 prompt and 5 completion tokens.
 	Usage llm.Usage
 	// Status, when not 0 or 200, answers with this status and an OpenAI
@@ -47,10 +56,14 @@ type Turn struct {
 // Request is a request the server got.
 type Request struct {
 	Authorization string
-	Model         string
-	Messages      []Message
-	Tools         []string
-	Body          []byte
+	// APIKey is the x-api-key header (Anthropic's key).
+	APIKey string
+	// Stream says the client asked for server-sent events.
+	Stream   bool
+	Model    string
+	Messages []Message
+	Tools    []string
+	Body     []byte
 	// At is when the request arrived.
 	At time.Time
 }
@@ -78,6 +91,9 @@ type Server struct {
 	// Respond, if set, answers when the queue is empty; it sees the request.
 	Respond func(Request) Turn
 
+	base      string
+	anthropic bool
+
 	mu       sync.Mutex
 	queue    []Turn
 	requests []Request
@@ -87,12 +103,16 @@ type Server struct {
 func New(t testing.TB, turns ...Turn) *Server {
 	s := &Server{queue: turns}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.base = s.URL + "/v1"
 	t.Cleanup(s.Close)
 	return s
 }
 
+// Anthropic reports whether the fake speaks Anthropic's Messages API.
+func (s *Server) Anthropic() bool { return s.anthropic }
+
 // BaseURL is the API root to configure a provider with.
-func (s *Server) BaseURL() string { return s.URL + "/v1" }
+func (s *Server) BaseURL() string { return s.base }
 
 // Push appends turns to the queue.
 func (s *Server) Push(turns ...Turn) {
@@ -147,6 +167,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case turn.Raw != "":
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, turn.Raw)
+	case req.Stream:
+		streamCompletion(w, r, req.Model, turn)
 	default:
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(completion(req.Model, turn))
@@ -173,6 +195,7 @@ func (s *Server) next(req Request) (Turn, bool) {
 func decode(r *http.Request) (Request, error) {
 	var body struct {
 		Model    string    `json:"model"`
+		Stream   bool      `json:"stream"`
 		Messages []Message `json:"messages"`
 		Tools    []struct {
 			Function struct {
@@ -187,7 +210,7 @@ func decode(r *http.Request) (Request, error) {
 	if err := json.Unmarshal(raw, &body); err != nil {
 		return Request{}, fmt.Errorf("decode request: %w", err)
 	}
-	req := Request{Authorization: r.Header.Get("Authorization"), Model: body.Model, Messages: body.Messages, Body: raw, At: time.Now()}
+	req := Request{Authorization: r.Header.Get("Authorization"), Model: body.Model, Stream: body.Stream, Messages: body.Messages, Body: raw, At: time.Now()}
 	for _, t := range body.Tools {
 		req.Tools = append(req.Tools, t.Function.Name)
 	}
@@ -209,6 +232,9 @@ func writeError(w http.ResponseWriter, status int, msg, retryAfter string) {
 
 func completion(model string, t Turn) map[string]any {
 	msg := map[string]any{"role": "assistant", "content": t.Content}
+	if t.Refusal != "" {
+		msg["refusal"] = t.Refusal
+	}
 	finish := "stop"
 	if len(t.ToolCalls) > 0 {
 		finish = "tool_calls"
@@ -222,13 +248,17 @@ func completion(model string, t Turn) map[string]any {
 	if t.Finish != "" {
 		finish = t.Finish
 	}
-	u := t.Usage
-	if u == (llm.Usage{}) {
-		u = llm.Usage{PromptTokens: 10, CompletionTokens: 5, TotalTokens: 15}
-	}
+	u := usageOf(t)
 	return map[string]any{
 		"id": "chatcmpl-fake", "object": "chat.completion", "created": 0, "model": model,
 		"choices": []any{map[string]any{"index": 0, "message": msg, "finish_reason": finish}},
 		"usage":   map[string]any{"prompt_tokens": u.PromptTokens, "completion_tokens": u.CompletionTokens, "total_tokens": u.TotalTokens},
 	}
+}
+
+func usageOf(t Turn) llm.Usage {
+	if t.Usage == (llm.Usage{}) {
+		return llm.Usage{PromptTokens: 10, CompletionTokens: 5, TotalTokens: 15}
+	}
+	return t.Usage
 }

@@ -75,7 +75,7 @@ func DefaultOptions() Options {
 			"SemanticContext", "SemanticContextField", "SemanticContextDataset", "SemanticContextRelationship",
 			"SemanticContextNamed",
 			"AgentList", "AgentListing", "AgentRunRequest", "AgentRun", "AgentRunError", "AgentUsage", "AgentStep",
-			"AgentPendingApproval", "AgentRunStatus", "AgentDecisionRequest", "AgentDecision", "AgentCancel"},
+			"AgentPendingApproval", "AgentRunStatus", "AgentDelta", "AgentDecisionRequest", "AgentDecision", "AgentCancel"},
 	}
 }
 
