@@ -201,7 +201,8 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	}
 	mcpSrv, err := mcp.New(mcp.Config{
 		Runtime: rt, Verifier: authSrv.Verifier(), PublicURL: cfg.auth.PublicURL,
-		Logger: log.With("component", "mcp"),
+		Approval: cfg.getenv("SAA_MCP_APPROVAL"),
+		Logger:   log.With("component", "mcp"),
 	})
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -48,6 +49,12 @@ type Config struct {
 	MaxBody int64
 	// SessionTimeout closes idle sessions; DefaultSessionTimeout if zero.
 	SessionTimeout time.Duration
+	// Approval is the approval policy (ApproveNone, ApproveWrites,
+	// ApproveAll; SAA_MCP_APPROVAL); ApproveWrites if empty.
+	Approval string
+	// ApprovalTimeout bounds the wait for the user's answer;
+	// DefaultApprovalTimeout if zero.
+	ApprovalTimeout time.Duration
 	// Logger receives the component's logs; slog.Default() if nil.
 	Logger *slog.Logger
 }
@@ -75,6 +82,14 @@ type Server struct {
 func New(cfg Config) (*Server, error) {
 	if cfg.Runtime == nil || cfg.Verifier == nil || cfg.PublicURL == "" {
 		return nil, ErrConfig
+	}
+	approval, err := ParseApproval(cfg.Approval)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	cfg.Approval = approval
+	if cfg.ApprovalTimeout == 0 {
+		cfg.ApprovalTimeout = DefaultApprovalTimeout
 	}
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = DefaultMaxBody
