@@ -16,6 +16,7 @@ import (
 	adminui "github.com/secure-agent/saa/admin-ui"
 	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/adminapi"
+	"github.com/secure-agent/saa/host/agents"
 	"github.com/secure-agent/saa/host/auth"
 	"github.com/secure-agent/saa/host/egress"
 	"github.com/secure-agent/saa/host/httpapi"
@@ -199,7 +200,12 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return err
 	}
+	var agentSet agents.Set
+	if agentRuns != nil {
+		agentSet = agentRuns.Agents
+	}
 	mcpSrv, err := mcp.New(mcp.Config{
+		Semantic: layer, Agents: agentSet,
 		Runtime: rt, Verifier: authSrv.Verifier(), PublicURL: cfg.auth.PublicURL,
 		Approval: cfg.getenv("SAA_MCP_APPROVAL"),
 		Logger:   log.With("component", "mcp"),
