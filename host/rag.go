@@ -215,6 +215,11 @@ func (rt *Runtime) Chunks(ctx context.Context, p Principal, handle string, id, n
 	return rt.rag.Chunks(ctx, p.key(), handle, id, neighbours)
 }
 
+// Handles lists p's live handles, newest first, at most limit.
+func (rt *Runtime) Handles(p Principal, limit int) []rag.Listing {
+	return rt.rag.Handles(p.key(), limit)
+}
+
 // SweepHandles deletes expired handles now (they are also swept every
 // minute) and returns how many.
 func (rt *Runtime) SweepHandles() int { return rt.rag.Sweep() }

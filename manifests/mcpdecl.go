@@ -50,6 +50,9 @@ func checkMCPDecls(m *Manifest) *FieldError {
 			return fieldErr(field, "needs exactly one of uri and uri_template")
 		}
 		key := r.URI + r.URITemplate
+		if strings.HasPrefix(key, "saa:") { // the schema allows only a lowercase scheme
+			return fieldErr(field, "the saa: scheme is the host's own (its semantic layer and handles)")
+		}
 		if r.URITemplate != "" && !validTemplate(r.URITemplate) {
 			return fieldErr(field+".uri_template", "needs balanced {name} variables")
 		}

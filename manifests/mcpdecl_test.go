@@ -44,6 +44,8 @@ func TestParseRejectsResourcesAndPrompts(t *testing.T) {
 		{"unbalanced template", func(d map[string]any) { at(d, "resources", 1)["uri_template"] = "test://t/{id/data" }, "resources[1].uri_template", "balanced"},
 		{"empty template variable", func(d map[string]any) { at(d, "resources", 1)["uri_template"] = "test://t/{}/data" }, "resources[1].uri_template", "balanced"},
 		{"uri without scheme", func(d map[string]any) { at(d, "resources", 0)["uri"] = "static-text" }, "resources[0].uri", "must match"},
+		{"the host's uri scheme", func(d map[string]any) { at(d, "resources", 0)["uri"] = "saa://semantic/datasets/orders" }, "resources[0]", "host's own"},
+		{"the host's template scheme", func(d map[string]any) { at(d, "resources", 1)["uri_template"] = "saa://rag/{handle}" }, "resources[1]", "host's own"},
 		{"uri with braces", func(d map[string]any) { at(d, "resources", 0)["uri"] = "test://{id}" }, "resources[0].uri", "must match"},
 		{"bad mime type", func(d map[string]any) { at(d, "resources", 0)["mime_type"] = "text" }, "resources[0].mime_type", "must match"},
 		{"unknown resource field", func(d map[string]any) { at(d, "resources", 0)["scopes"] = []any{"x"} }, "resources[0].scopes", "unknown field"},

@@ -229,9 +229,15 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return err
 	}
+	var agentSet agents.Set
+	if agentRuns != nil {
+		agentSet = agentRuns.Agents
+	}
 	mcpSrv, err := mcp.New(mcp.Config{
+		Semantic: layer, Agents: agentSet,
 		Runtime: rt, Verifier: authSrv.Verifier(), PublicURL: cfg.auth.PublicURL,
-		Logger: log.With("component", "mcp"),
+		Approval: cfg.getenv("SAA_MCP_APPROVAL"),
+		Logger:   log.With("component", "mcp"),
 	})
 	if err != nil {
 		return err

@@ -44,6 +44,13 @@ func newFixture(t testing.TB, plugins ...plugintest.Plugin) *fixture {
 // newFixtureWith is newFixture with the runtime's config adjusted by adjust.
 func newFixtureWith(t testing.TB, adjust func(*host.Config), plugins ...plugintest.Plugin) *fixture {
 	t.Helper()
+	return newFixtureMCP(t, adjust, nil, plugins...)
+}
+
+// newFixtureMCP is newFixtureWith with the MCP server's config adjusted by
+// adjustMCP too.
+func newFixtureMCP(t testing.TB, adjust func(*host.Config), adjustMCP func(*mcp.Config), plugins ...plugintest.Plugin) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	hc := host.DefaultConfig()
 	if adjust != nil {
@@ -68,7 +75,11 @@ func newFixtureWith(t testing.TB, adjust func(*host.Config), plugins ...pluginte
 	if f.auth, err = auth.New(ac); err != nil {
 		t.Fatal(err)
 	}
-	f.mcp, err = mcp.New(mcp.Config{Runtime: rt, Verifier: f.auth.Verifier(), PublicURL: publicURL, Logger: hc.Logger})
+	mc := mcp.Config{Runtime: rt, Verifier: f.auth.Verifier(), PublicURL: publicURL, Logger: hc.Logger}
+	if adjustMCP != nil {
+		adjustMCP(&mc)
+	}
+	f.mcp, err = mcp.New(mc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -217,6 +217,8 @@ func (s *Server) complete(_ context.Context, req *mcpsdk.CompleteRequest) (*mcps
 	_, prompt := s.decls.prompts[req.Params.Ref.Name]
 	_, tmpl := s.decls.templates[req.Params.Ref.URI]
 	s.mu.RUnlock()
+	_, agent := s.cfg.Agents[strings.TrimPrefix(req.Params.Ref.Name, agentPromptPrefix)]
+	prompt = prompt || (agent && strings.HasPrefix(req.Params.Ref.Name, agentPromptPrefix))
 	if !prompt && !tmpl {
 		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "unknown prompt or resource template"}
 	}

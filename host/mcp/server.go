@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -12,7 +13,9 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/agents"
 	"github.com/secure-agent/saa/host/auth"
+	"github.com/secure-agent/saa/semantic"
 )
 
 // Path is where the MCP endpoint is mounted.
@@ -48,6 +51,18 @@ type Config struct {
 	MaxBody int64
 	// SessionTimeout closes idle sessions; DefaultSessionTimeout if zero.
 	SessionTimeout time.Duration
+	// Semantic is the semantic layer whose datasets are served as
+	// saa://semantic/ resources; nil serves none.
+	Semantic *semantic.Layer
+	// Agents are the agent definitions served as prompts, one each; nil
+	// serves none.
+	Agents agents.Set
+	// Approval is the approval policy (ApproveNone, ApproveWrites,
+	// ApproveAll; SAA_MCP_APPROVAL); ApproveWrites if empty.
+	Approval string
+	// ApprovalTimeout bounds the wait for the user's answer;
+	// DefaultApprovalTimeout if zero.
+	ApprovalTimeout time.Duration
 	// Logger receives the component's logs; slog.Default() if nil.
 	Logger *slog.Logger
 }
@@ -75,6 +90,14 @@ type Server struct {
 func New(cfg Config) (*Server, error) {
 	if cfg.Runtime == nil || cfg.Verifier == nil || cfg.PublicURL == "" {
 		return nil, ErrConfig
+	}
+	approval, err := ParseApproval(cfg.Approval)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	cfg.Approval = approval
+	if cfg.ApprovalTimeout == 0 {
+		cfg.ApprovalTimeout = DefaultApprovalTimeout
 	}
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = DefaultMaxBody
@@ -107,6 +130,7 @@ func New(cfg Config) (*Server, error) {
 		CompletionHandler:  s.complete,
 	})
 	s.mcp.AddReceivingMiddleware(s.filterLists)
+	s.mcp.AddReceivingMiddleware(s.serveOwn) // outermost: it answers saa:// reads before any plugin
 	s.sync()
 	s.unwatch = cfg.Runtime.OnPluginsChanged(s.sync)
 	s.handler = sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return s.mcp }, &sdk.StreamableHTTPOptions{

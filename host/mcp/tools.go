@@ -18,6 +18,7 @@ import (
 type tool struct {
 	plugin, action string
 	scopes         []string
+	effect         manifests.Effect
 	def            *mcpsdk.Tool
 	// structured reports whether the output schema is an object, so the
 	// output can be the result's structuredContent.
@@ -33,7 +34,7 @@ func toolsOf(plugins []*manifests.Manifest) map[string]tool {
 			if !isObjectSchema(a.Input) {
 				continue
 			}
-			t := tool{plugin: m.Name, action: a.Name, scopes: m.NamespacedScopes(a), structured: isObjectSchema(a.Output)}
+			t := tool{plugin: m.Name, action: a.Name, scopes: m.NamespacedScopes(a), effect: a.Effect, structured: isObjectSchema(a.Output)}
 			t.def = &mcpsdk.Tool{
 				Name:        manifests.ToolName(m.Name, a.Name),
 				Title:       m.Name + "." + a.Name,
@@ -94,7 +95,7 @@ func (s *Server) sync() {
 		if old, ok := prev[name]; ok && sameTool(old, t) {
 			continue
 		}
-		s.mcp.AddTool(t.def, s.call(t.plugin, t.action))
+		s.mcp.AddTool(t.def, s.call(t))
 	}
 }
 
@@ -102,7 +103,7 @@ func (s *Server) sync() {
 func sameTool(a, b tool) bool {
 	ja, _ := json.Marshal(a.def)
 	jb, _ := json.Marshal(b.def)
-	return string(ja) == string(jb) && slices.Equal(a.scopes, b.scopes)
+	return string(ja) == string(jb) && slices.Equal(a.scopes, b.scopes) && a.effect == b.effect
 }
 
 // lookup returns the tool of that name.
@@ -114,8 +115,9 @@ func (s *Server) lookup(name string) (tool, bool) {
 }
 
 // call is the handler of one tool: the arguments go to Runtime.Invoke as
-// the action's input, unchanged.
-func (s *Server) call(plugin, action string) mcpsdk.ToolHandler {
+// the action's input, unchanged, once the approval policy lets them.
+func (s *Server) call(t tool) mcpsdk.ToolHandler {
+	plugin, action := t.plugin, t.action
 	return func(ctx context.Context, req *mcpsdk.CallToolRequest) (*mcpsdk.CallToolResult, error) {
 		p, ok := principalFrom(req.Extra)
 		if !ok {
@@ -124,6 +126,9 @@ func (s *Server) call(plugin, action string) mcpsdk.ToolHandler {
 		input := []byte(req.Params.Arguments)
 		if len(input) == 0 || string(input) == "null" {
 			input = []byte("{}")
+		}
+		if why := s.approve(ctx, req, p, t, input); why != "" {
+			return &mcpsdk.CallToolResult{IsError: true, Content: []mcpsdk.Content{&mcpsdk.TextContent{Text: "approval-required: " + why}}}, nil
 		}
 		ctx = host.WithMCPSession(ctx, req.Session.ID())
 		cc := &callClient{ctx: ctx, req: req, plugin: plugin}

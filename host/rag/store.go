@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -246,3 +248,39 @@ func concurrency() int { return runtime.GOMAXPROCS(0) }
 
 // Dir returns the store's directory.
 func (s *Store) Dir() string { return s.opts.Dir }
+
+// Listing is a live handle as its owner's list shows it.
+type Listing struct {
+	Handle    string    `json:"handle"`
+	ExpiresAt time.Time `json:"expires_at"`
+	Bytes     int64     `json:"bytes"`
+	Chunks    int       `json:"chunks"`
+	Source    string    `json:"source,omitempty"`
+}
+
+// Handles lists owner's live handles known to this process, newest first,
+// at most limit. The list comes from the clear index; reading a handle
+// still checks its encrypted binding, so an edited index grants nothing.
+func (s *Store) Handles(owner string, limit int) []Listing {
+	oid := ownerID(owner)
+	now := s.opts.Now()
+	var own []*meta
+	s.mu.Lock()
+	for _, m := range s.index {
+		if sameOwner(m.Owner, oid) && now.Before(m.Expires) {
+			own = append(own, m)
+		}
+	}
+	s.mu.Unlock()
+	slices.SortFunc(own, func(a, b *meta) int {
+		if c := b.Created.Compare(a.Created); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Handle, b.Handle)
+	})
+	out := []Listing{}
+	for _, m := range own[:min(len(own), limit)] {
+		out = append(out, Listing{Handle: m.Handle, ExpiresAt: m.Expires, Bytes: m.Bytes, Chunks: m.Chunks, Source: m.Source})
+	}
+	return out
+}

@@ -296,3 +296,38 @@ func TestOpenRefuses(t *testing.T) {
 		t.Fatalf("corrupt index: err = %v", err)
 	}
 }
+
+// TestHandlesListsOnlyTheOwnersLiveHandles: the list is the owner's own,
+// newest first, bounded, and drops expired handles.
+func TestHandlesListsOnlyTheOwnersLiveHandles(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	s := openStore(t, t.TempDir(), func(o *rag.Options) { o.Now = clk.now; o.TTL = time.Hour })
+	var mine []string
+	for i := range 3 {
+		env, err := s.Ingest(ctx, alice, ticketsJSON(5+i), "tickets.analyze")
+		if err != nil {
+			t.Fatal(err)
+		}
+		mine = append(mine, env.Handle)
+		clk.add(time.Minute)
+	}
+	if _, err := s.Ingest(ctx, bob, ticketsJSON(5), ""); err != nil {
+		t.Fatal(err)
+	}
+	got := s.Handles(alice, 10)
+	if len(got) != 3 || got[0].Handle != mine[2] || got[2].Handle != mine[0] || got[0].Source != "tickets.analyze" || got[0].Chunks == 0 {
+		t.Fatalf("alice's handles = %+v, want %v newest first", got, mine)
+	}
+	if got := s.Handles(alice, 2); len(got) != 2 {
+		t.Errorf("limit 2 gave %d", len(got))
+	}
+	for _, owner := range []string{"client-b\x00alice", "", "client-a"} {
+		if got := s.Handles(owner, 10); len(got) != 0 {
+			t.Errorf("%q sees %+v", owner, got)
+		}
+	}
+	clk.add(57*time.Minute + time.Second) // the first (made at 0:00) expires at 1:00
+	if got := s.Handles(alice, 10); len(got) != 2 || got[1].Handle != mine[1] {
+		t.Errorf("after the first expired: %+v", got)
+	}
+}

@@ -90,7 +90,7 @@ func startServe(t *testing.T, pluginsDir string) *server {
 		}
 	})
 	s := &server{t: t, base: "http://" + addr}
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(180 * time.Second) // compiling every plugin on a loaded machine
 	for {
 		resp, err := http.Get(s.base + "/readyz")
 		if err == nil {
