@@ -123,8 +123,8 @@ func (e *testEnv) code(t *testing.T, c client, scope string) string {
 	return q.Get("code")
 }
 
-// exchange redeems code with verifier; a public client sends its id in the body.
-func (e *testEnv) exchange(c client, code, verifier string) response {
+// redeem redeems code with verifier; a public client sends its id in the body.
+func (e *testEnv) redeem(c client, code, verifier string) response {
 	e.t.Helper()
 	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {testRedirect}, "code_verifier": {verifier}}
 	return e.postFlow(c, form)

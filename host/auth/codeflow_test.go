@@ -14,7 +14,7 @@ import (
 func TestCodeFlowIssuesUserTokens(t *testing.T) {
 	e := newTestEnv(t)
 	agent := e.newAgent(false, []string{testRedirect}, "echo:call")
-	access, _ := tokens(t, e.exchange(agent, e.code(t, agent, "echo:call"), testVerifier))
+	access, _ := tokens(t, e.redeem(agent, e.code(t, agent, "echo:call"), testVerifier))
 	r := e.callEcho(access)
 	if r.status != http.StatusOK {
 		t.Fatalf("call: %d %s", r.status, r.body)
@@ -35,7 +35,7 @@ func TestPublicClientUsesPKCEWithoutSecret(t *testing.T) {
 		t.Fatal("a public client got a secret")
 	}
 	code := e.code(t, agent, "echo:call")
-	tokens(t, e.exchange(agent, code, testVerifier))
+	tokens(t, e.redeem(agent, code, testVerifier))
 	// A public client may not use client_credentials.
 	r := e.postForm("/oauth2/token", client{}, url.Values{"grant_type": {"client_credentials"}, "client_id": {agent.id}, "scope": {"echo:call"}})
 	if r.status == http.StatusOK {
@@ -44,15 +44,15 @@ func TestPublicClientUsesPKCEWithoutSecret(t *testing.T) {
 	// A confidential client must still authenticate.
 	conf := e.newAgent(false, []string{testRedirect}, "echo:call")
 	code = e.code(t, conf, "echo:call")
-	wantOAuthError(t, e.exchange(client{id: conf.id}, code, testVerifier), http.StatusUnauthorized, "invalid_client")
+	wantOAuthError(t, e.redeem(client{id: conf.id}, code, testVerifier), http.StatusUnauthorized, "invalid_client")
 }
 
 func TestCodeReplayRevokesEveryTokenIssuedFromIt(t *testing.T) {
 	e := newTestEnv(t)
 	agent := e.newAgent(false, []string{testRedirect}, "echo:call")
 	code := e.code(t, agent, "echo:call")
-	access, refresh := tokens(t, e.exchange(agent, code, testVerifier))
-	wantOAuthError(t, e.exchange(agent, code, testVerifier), http.StatusBadRequest, "invalid_grant")
+	access, refresh := tokens(t, e.redeem(agent, code, testVerifier))
+	wantOAuthError(t, e.redeem(agent, code, testVerifier), http.StatusBadRequest, "invalid_grant")
 	if r := e.callEcho(access); r.status != http.StatusUnauthorized {
 		t.Fatalf("access token of a replayed code: %d, want 401", r.status)
 	}
@@ -66,7 +66,7 @@ func TestConcurrentCodeRedemptionYieldsNoLiveToken(t *testing.T) {
 	var wg sync.WaitGroup
 	answers := make([]response, 6)
 	for i := range answers {
-		wg.Go(func() { answers[i] = e.exchange(agent, code, testVerifier) })
+		wg.Go(func() { answers[i] = e.redeem(agent, code, testVerifier) })
 	}
 	wg.Wait()
 	live := 0
@@ -107,8 +107,8 @@ func TestVerifierMismatchIsRefused(t *testing.T) {
 	e := newTestEnv(t)
 	agent := e.newAgent(true, []string{testRedirect}, "echo:call")
 	code := e.code(t, agent, "echo:call")
-	wantOAuthError(t, e.exchange(agent, code, "another-verifier-another-verifier-another-verif"), http.StatusBadRequest, "invalid_grant")
-	wantOAuthError(t, e.exchange(agent, code, ""), http.StatusBadRequest, "invalid_grant")
+	wantOAuthError(t, e.redeem(agent, code, "another-verifier-another-verifier-another-verif"), http.StatusBadRequest, "invalid_grant")
+	wantOAuthError(t, e.redeem(agent, code, ""), http.StatusBadRequest, "invalid_grant")
 }
 
 func TestRedirectURIMustMatchExactly(t *testing.T) {
@@ -182,7 +182,7 @@ func TestAuthorizeRefusesHostScopesAndUngrantedScopes(t *testing.T) {
 func TestRefreshRotatesAndReuseRevokesTheFamily(t *testing.T) {
 	e := newTestEnv(t)
 	agent := e.newAgent(true, []string{testRedirect}, "echo:call")
-	access1, rt1 := tokens(t, e.exchange(agent, e.code(t, agent, "echo:call"), testVerifier))
+	access1, rt1 := tokens(t, e.redeem(agent, e.code(t, agent, "echo:call"), testVerifier))
 	access2, rt2 := tokens(t, e.refresh(agent, rt1))
 	if rt2 == rt1 {
 		t.Fatal("refresh token did not rotate")
@@ -202,7 +202,7 @@ func TestRefreshRotatesAndReuseRevokesTheFamily(t *testing.T) {
 func TestConcurrentRefreshWithOneToken(t *testing.T) {
 	e := newTestEnv(t)
 	agent := e.newAgent(true, []string{testRedirect}, "echo:call")
-	_, rt := tokens(t, e.exchange(agent, e.code(t, agent, "echo:call"), testVerifier))
+	_, rt := tokens(t, e.redeem(agent, e.code(t, agent, "echo:call"), testVerifier))
 	var wg sync.WaitGroup
 	answers := make([]response, 8)
 	for i := range answers {
@@ -231,7 +231,7 @@ func TestConcurrentRefreshWithOneToken(t *testing.T) {
 func TestRevokingAGrantKillsItsTokensAtOnce(t *testing.T) {
 	e := newTestEnv(t)
 	agent := e.newAgent(false, []string{testRedirect}, "echo:call")
-	access, rt := tokens(t, e.exchange(agent, e.code(t, agent, "echo:call"), testVerifier))
+	access, rt := tokens(t, e.redeem(agent, e.code(t, agent, "echo:call"), testVerifier))
 	if e.callEcho(access).status != http.StatusOK {
 		t.Fatal("token refused before revocation")
 	}
@@ -247,7 +247,7 @@ func TestRevokingAGrantKillsItsTokensAtOnce(t *testing.T) {
 	}
 	wantOAuthError(t, e.refresh(agent, rt), http.StatusBadRequest, "invalid_grant")
 	// Consenting again does not bring the old token back.
-	tokens(t, e.exchange(agent, e.code(t, agent, "echo:call"), testVerifier))
+	tokens(t, e.redeem(agent, e.code(t, agent, "echo:call"), testVerifier))
 	if r := e.callEcho(access); r.status != http.StatusUnauthorized {
 		t.Fatalf("old token after re-consent: %d, want 401", r.status)
 	}
@@ -288,7 +288,7 @@ func TestCodeExpires(t *testing.T) {
 	agent := e.newAgent(false, []string{testRedirect}, "echo:call")
 	code := e.code(t, agent, "echo:call")
 	clk.advance(6 * time.Minute)
-	wantOAuthError(t, e.exchange(agent, code, testVerifier), http.StatusBadRequest, "invalid_grant")
+	wantOAuthError(t, e.redeem(agent, code, testVerifier), http.StatusBadRequest, "invalid_grant")
 }
 
 func TestUntickedScopeIsNotGranted(t *testing.T) {
@@ -297,7 +297,7 @@ func TestUntickedScopeIsNotGranted(t *testing.T) {
 	q := authParams(agent, "echo:call tickets:read")
 	q.Set("grant", "tickets:read")
 	got := redirected(t, e.authorize(testUser, q), testRedirect)
-	r := e.exchange(agent, got.Get("code"), testVerifier)
+	r := e.redeem(agent, got.Get("code"), testVerifier)
 	if r.status != http.StatusOK || r.json(t)["scope"] != "tickets:read" {
 		t.Fatalf("token answer %d %s, want scope tickets:read only", r.status, r.body)
 	}
