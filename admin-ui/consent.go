@@ -11,9 +11,10 @@ import (
 	"github.com/secure-agent/saa/host/auth"
 )
 
-// kindAccount marks audit entries of what users do on their own account
-// (consents, revocations); their subject is the user.
-const kindAccount = "account"
+// kindAccount is the audit kind of what users do on their own account
+// (consents, revocations): an admin entry (a change of who may do what)
+// whose subject is the user and whose action starts with "account.".
+const kindAccount = audit.KindAdmin
 
 // consentData is the model of the consent page.
 type consentData struct {

@@ -31,6 +31,9 @@ const (
 	adminPassword  = "correct horse battery staple"
 	viewerName     = "vera"
 	viewerPassword = "viewer password 123"
+	// userName is an end user (role user).
+	userName     = "uma"
+	userPassword = "end user password 1"
 )
 
 // fixture is the whole server as `saa serve` assembles it, on 127.0.0.1:
@@ -52,6 +55,8 @@ type fixtureOptions struct {
 	localPlugins string
 	// now replaces the UI's clock.
 	now func() time.Time
+	// signup opens self sign-up.
+	signup bool
 }
 
 func newFixture(t *testing.T, opts fixtureOptions) *fixture {
@@ -73,6 +78,7 @@ func newFixture(t *testing.T, opts fixtureOptions) *fixture {
 	ui, err := New(Config{
 		Clients: srv.Clients(), Users: srv.Users(), Runtime: rt, Registry: reg, Secrets: secretsSvc,
 		PublicURL: publicURL, Logger: quiet, now: opts.now,
+		Authorizer: srv, Grants: srv.Grants(), Signup: opts.signup,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -135,6 +141,9 @@ func newAuth(t *testing.T, db *store.DB, publicURL string) *auth.Server {
 		t.Fatal(err)
 	}
 	if err := srv.Users().Create(t.Context(), viewerName, viewerPassword, authstore.RoleViewer); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Users().Create(t.Context(), userName, userPassword, authstore.RoleUser); err != nil {
 		t.Fatal(err)
 	}
 	return srv
@@ -227,7 +236,11 @@ func (f *fixture) signIn(name, password string) *signedIn {
 	if s.cookie == nil {
 		f.t.Fatal("sign in set no session cookie")
 	}
-	s.csrf = csrfInput.FindStringSubmatch(s.get("/admin/plugins").body)[1]
+	page := "/admin/plugins"
+	if name == userName {
+		page = accountPath
+	}
+	s.csrf = csrfInput.FindStringSubmatch(s.get(page).body)[1]
 	return s
 }
 
