@@ -17,9 +17,14 @@ const agentRedirect = "https://agent.example/callback"
 // the code flow.
 func codeFlowFixture(t *testing.T) (*fixture, auth.Client) {
 	t.Helper()
+	return codeFlowFixtureWith(t, agentRedirect)
+}
+
+func codeFlowFixtureWith(t *testing.T, redirect string) (*fixture, auth.Client) {
+	t.Helper()
 	f := newFixture(t, fixtureOptions{localPlugins: plugintest.Install(t, plugintest.FirstParty("echo"))})
 	c, _, err := f.auth.Clients().CreateWith(t.Context(), auth.ClientSpec{
-		Name: "Mail helper", Scopes: []string{"echo:call"}, RedirectURIs: []string{agentRedirect}, Public: true,
+		Name: "Mail helper", Scopes: []string{"echo:call"}, RedirectURIs: []string{redirect}, Public: true,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -207,5 +212,20 @@ func TestSignupMakesEndUsersOnlyWhenOpen(t *testing.T) {
 		if u.Name == "newbie" && u.Role != "user" {
 			t.Fatalf("signed up as %s, want user", u.Role)
 		}
+	}
+}
+
+func TestSigninOnTheWayToAnAgentMayRedirectOnlyToItsRegisteredOrigin(t *testing.T) {
+	f, c := codeFlowFixture(t)
+	next := auth.AuthorizePath + "?" + authorizeQuery(c.ID)
+	csp := f.get(signinPath + "?next=" + url.QueryEscape(next)).Header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "form-action 'self' https://agent.example;") {
+		t.Fatalf("sign-in CSP %q, want form-action widened to the agent's origin", csp)
+	}
+	q, _ := url.ParseQuery(authorizeQuery(c.ID))
+	q.Set("redirect_uri", "https://evil.example/callback")
+	csp = f.get(signinPath + "?next=" + url.QueryEscape(auth.AuthorizePath+"?"+q.Encode())).Header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "form-action 'self';") {
+		t.Fatalf("sign-in CSP %q for an unregistered redirect, want form-action 'self' only", csp)
 	}
 }
