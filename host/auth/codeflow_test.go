@@ -302,3 +302,17 @@ func TestUntickedScopeIsNotGranted(t *testing.T) {
 		t.Fatalf("token answer %d %s, want scope tickets:read only", r.status, r.body)
 	}
 }
+
+func TestRevokingARefreshTokenRevokesItsFamily(t *testing.T) {
+	e := newTestEnv(t)
+	agent := e.newAgent(true, []string{testRedirect}, "echo:call")
+	access, rt := tokens(t, e.exchange(agent, e.code(t, agent, "echo:call"), testVerifier))
+	r := e.postForm("/oauth2/revoke", client{}, url.Values{"token": {rt}, "token_type_hint": {"refresh_token"}, "client_id": {agent.id}})
+	if r.status != http.StatusOK {
+		t.Fatalf("revoke: %d %s", r.status, r.body)
+	}
+	if r := e.callEcho(access); r.status != http.StatusUnauthorized {
+		t.Fatalf("access token after its refresh token was revoked: %d, want 401", r.status)
+	}
+	wantOAuthError(t, e.refresh(agent, rt), http.StatusBadRequest, "invalid_grant")
+}
