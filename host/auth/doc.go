@@ -51,7 +51,6 @@
 //   - A signing key from JWT_PRIVATE_KEY is never rotated by the server
 //     (ErrKeysFromEnvironment): a restart would bring it back. A generated
 //     key set is rotated with KeySet.Rotate and kept in the data dir.
-//
 //   - A user's consent is a grant (user, client, scopes) with a generation:
 //     tokens issued under it carry that generation (claim "ggen") and the
 //     verifier compares it with the grant's on every verification (cached
