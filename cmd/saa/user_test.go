@@ -34,3 +34,15 @@ func TestUserCreateCommand(t *testing.T) {
 		t.Fatalf("public client create = %d: %s %s", code, o.String(), e.String())
 	}
 }
+
+func TestSignupSetting(t *testing.T) {
+	for v, want := range map[string]bool{"": false, "off": false, "open": true} {
+		got, err := loadSignup(func(string) string { return v })
+		if err != nil || got != want {
+			t.Errorf("SAA_SIGNUP=%q: %v, %v; want %v", v, got, err, want)
+		}
+	}
+	if _, err := loadSignup(func(string) string { return "yes" }); err == nil {
+		t.Error("SAA_SIGNUP=yes accepted")
+	}
+}
