@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/secure-agent/saa/host"
 )
 
@@ -315,4 +317,34 @@ func TestRevokingARefreshTokenRevokesItsFamily(t *testing.T) {
 		t.Fatalf("access token after its refresh token was revoked: %d, want 401", r.status)
 	}
 	wantOAuthError(t, e.refresh(agent, rt), http.StatusBadRequest, "invalid_grant")
+}
+
+// TestVerifierChecksTheUsersGrant: a token acting for a user (claim ggen)
+// verifies only while the user's grant to its client stands at that
+// generation, whatever the deny-list says.
+func TestVerifierChecksTheUsersGrant(t *testing.T) {
+	e := newTestEnv(t)
+	claims := e.goodClaims()
+	client := claims["client_id"].(string)
+	claims = with(claims, "sub", "bob", "ggen", 0)
+	tok := forge(t, jwt.SigningMethodES256, e.key, e.goodHeader(), claims)
+	if _, err := e.srv.Verifier().Verify(t.Context(), tok); err == nil {
+		t.Fatal("a user token verified without any grant")
+	}
+	if _, err := e.db.Auth().PutGrant(t.Context(), "bob", client, []string{"echo:call"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.srv.Verifier().Verify(t.Context(), tok)
+	if err != nil || p.Subject != "bob" || p.ClientID != client {
+		t.Fatalf("with the grant: %+v, %v", p, err)
+	}
+	if _, err := e.db.Auth().RevokeGrant(t.Context(), "bob", client, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.Auth().PutGrant(t.Context(), "bob", client, []string{"echo:call"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.srv.Verifier().Verify(t.Context(), tok); err == nil {
+		t.Fatal("a token of an earlier grant generation verified after re-consent")
+	}
 }
