@@ -11,9 +11,10 @@ import (
 	"github.com/secure-agent/saa/host/auth"
 )
 
-// kindAccount marks audit entries of what users do on their own account
-// (consents, revocations); their subject is the user.
-const kindAccount = "account"
+// kindAccount is the audit kind of what users do on their own account
+// (consents, revocations): an admin entry (a change of who may do what)
+// whose subject is the user and whose action starts with "account.".
+const kindAccount = audit.KindAdmin
 
 // consentData is the model of the consent page.
 type consentData struct {
@@ -56,6 +57,7 @@ func (u *UI) authorize(w http.ResponseWriter, r *http.Request) {
 		d.Params = append(d.Params, param{Name: k, Value: vs[0]})
 	}
 	slices.SortFunc(d.Params, func(a, b param) int { return strings.Compare(a.Name, b.Name) })
+	allowFormTarget(w, d.ReturnTo)
 	u.render(w, r, http.StatusOK, "consent", view{Title: "Allow " + req.ClientName + "?", Nav: "account", Data: d})
 }
 
@@ -118,4 +120,23 @@ func intersect(a, b []string) []string {
 		}
 	}
 	return out
+}
+
+// returnOrigin is the origin an authorization request in next (a path the
+// sign-in form will go on to) redirects to, if next is one whose client and
+// redirect URI check out; "" otherwise.
+func (u *UI) returnOrigin(r *http.Request, next string) string {
+	if u.cfg.Authorizer == nil || !strings.HasPrefix(next, auth.AuthorizePath+"?") {
+		return ""
+	}
+	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, next, nil)
+	if err != nil {
+		return ""
+	}
+	ar, err := u.cfg.Authorizer.ParseAuthorize(r.Context(), req)
+	var ae *auth.AuthorizeError
+	if errors.As(err, &ae) || ar == nil {
+		return ""
+	}
+	return originOf(ar.RedirectURI)
 }

@@ -1,7 +1,10 @@
 // Package adminui is SAA's admin web UI, served at /admin: sign-in, a
 // dashboard, plugin reviews (the capability review, the diff of a new
 // version, approve, reject, enable, disable, rollback), OAuth clients, the
-// secrets plugins use at egress, admin users and the audit log.
+// secrets plugins use at egress, admin users and the audit log. The same
+// sign-in serves end users (role user), who never reach /admin: the consent
+// page of the authorization endpoint (/oauth2/authorize, whose protocol is
+// host/auth's) and their own /account.
 //
 // Pages are rendered on the server with html/template and change things
 // only through plain HTML forms: there is no JavaScript at all, so the

@@ -33,6 +33,9 @@ const (
 	adminPassword  = "correct horse battery staple"
 	viewerName     = "vera"
 	viewerPassword = "viewer password 123"
+	// userName is an end user (role user).
+	userName     = "uma"
+	userPassword = "end user password 1"
 )
 
 // fixture is the whole server as `saa serve` assembles it, on 127.0.0.1:
@@ -58,6 +61,8 @@ type fixtureOptions struct {
 	accounts bool
 	// agents, if set, builds the agent engine on the fixture's runtime.
 	agents func(rt *host.Runtime) agents.Engine
+	// signup opens self sign-up.
+	signup bool
 }
 
 func newFixture(t *testing.T, opts fixtureOptions) *fixture {
@@ -79,6 +84,7 @@ func newFixture(t *testing.T, opts fixtureOptions) *fixture {
 	cfg := Config{
 		Clients: srv.Clients(), Users: srv.Users(), Runtime: rt, Registry: reg, Secrets: secretsSvc,
 		PublicURL: publicURL, Logger: quiet, now: opts.now,
+		Authorizer: srv, Grants: srv.Grants(), Signup: opts.signup,
 	}
 	if opts.accounts {
 		// The runtime's service has no public URL here; this one does.
@@ -149,6 +155,9 @@ func newAuth(t *testing.T, db *store.DB, publicURL string) *auth.Server {
 		t.Fatal(err)
 	}
 	if err := srv.Users().Create(t.Context(), viewerName, viewerPassword, authstore.RoleViewer); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Users().Create(t.Context(), userName, userPassword, authstore.RoleUser); err != nil {
 		t.Fatal(err)
 	}
 	return srv
@@ -241,7 +250,11 @@ func (f *fixture) signIn(name, password string) *signedIn {
 	if s.cookie == nil {
 		f.t.Fatal("sign in set no session cookie")
 	}
-	s.csrf = csrfInput.FindStringSubmatch(s.get("/admin/plugins").body)[1]
+	page := "/admin/plugins"
+	if name == userName {
+		page = accountPath
+	}
+	s.csrf = csrfInput.FindStringSubmatch(s.get(page).body)[1]
 	return s
 }
 

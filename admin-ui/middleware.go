@@ -14,6 +14,17 @@ import (
 const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; " +
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
+// allowFormTarget widens the page's form-action to origin as well: a form
+// whose answer redirects elsewhere (the consent form, or sign-in on the way
+// to it, both ending at an agent's redirect URI) is otherwise stopped by
+// the browser. origin must be a checked redirect URI's scheme://host[:port].
+func allowFormTarget(w http.ResponseWriter, origin string) {
+	if origin == "" || strings.ContainsAny(origin, " ;,'\"\r\n") {
+		return
+	}
+	w.Header().Set("Content-Security-Policy", strings.Replace(contentSecurityPolicy, "form-action 'self'", "form-action 'self' "+origin, 1))
+}
+
 // maxFormBytes bounds a form body; the largest field is a secret value.
 const maxFormBytes = 64 << 10
 

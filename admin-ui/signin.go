@@ -49,6 +49,7 @@ func (u *UI) renderSignin(w http.ResponseWriter, r *http.Request, status int, d 
 		}
 	}
 	u.setSigninCookie(w, r, token)
+	allowFormTarget(w, u.returnOrigin(r, d.Next))
 	d.Token, d.Signup = token, u.cfg.Signup
 	u.render(w, r, status, "signin", view{Title: "Sign in", Data: d})
 }

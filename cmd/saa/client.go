@@ -33,13 +33,15 @@ func defaultServer() string {
 // other local users in the process list; prefer the variable).
 func runClient(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "create" {
-		fmt.Fprintln(stderr, "usage: saa client create --name N --scopes a,b [--server URL] [--admin-password P]")
+		fmt.Fprintln(stderr, "usage: saa client create --name N --scopes a,b [--redirect-uris u1,u2 [--public]] [--server URL] [--admin-password P]")
 		return 2
 	}
 	fs := flag.NewFlagSet("client create", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	name := fs.String("name", "", "client name (required)")
 	scopes := fs.String("scopes", "", "comma-separated scopes the client may request (required)")
+	redirects := fs.String("redirect-uris", "", "comma-separated redirect URIs: lets the client act for users (authorization code flow)")
+	public := fs.Bool("public", false, "a public client: no secret, PKCE only (needs --redirect-uris)")
 	server := fs.String("server", defaultServer(), "server base URL (SAA_PUBLIC_URL)")
 	user := fs.String("admin-user", "admin", "admin user name")
 	password := fs.String("admin-password", os.Getenv("SAA_ADMIN_PASSWORD"), "admin password (SAA_ADMIN_PASSWORD)")
@@ -50,7 +52,11 @@ func runClient(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, "saa client create: --name, --scopes and an admin password are required")
 		return 2
 	}
-	body, _ := json.Marshal(map[string]any{"name": *name, "scopes": splitList(*scopes)})
+	spec := map[string]any{"name": *name, "scopes": splitList(*scopes)}
+	if *redirects != "" || *public {
+		spec["redirect_uris"], spec["public"] = splitList(*redirects), *public
+	}
+	body, _ := json.Marshal(spec)
 	req, err := newCLIRequest(ctx, *server, "/admin/api/v1/clients", "application/json", body)
 	if err != nil {
 		return fail(stderr, err)

@@ -21,8 +21,10 @@ commands:
   plugin inspect <manifest>      show what a plugin declares it may do
   plugin pack|keygen|sign|publish
                                  make, sign and upload a plugin bundle
-  client create --name N --scopes a,b
+  client create --name N --scopes a,b [--redirect-uris U [--public]]
                                  create an OAuth client on a running server
+  user create --name N [--role user|viewer|admin]
+                                 create a user on a running server (password: SAA_USER_PASSWORD)
   token --client-id ID --client-secret S --scopes a,b
                                  get an access token from a running server
   keys rotate                    rotate the token signing key of a running server
@@ -53,6 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"call":   runCall,
 		"plugin": runPlugin,
 		"client": runClient,
+		"user":   runUser,
 		"token":  runToken,
 		"keys":   runKeys,
 		"audit":  runAudit,

@@ -77,7 +77,7 @@ func (s *Server) ParseAuthorize(ctx context.Context, r *http.Request) (*Authoriz
 		if ar == nil || !ar.IsRedirectURIValid() {
 			return nil, &AuthorizeError{Reason: fosite.ErrorToRFC6749Error(err).GetDescription()}
 		}
-		return &AuthorizeRequest{ar: ar}, err
+		return &AuthorizeRequest{ar: ar, RedirectURI: r.Form.Get("redirect_uri")}, err
 	}
 	req := newAuthorizeRequest(ar, r.Form)
 	if c, err := s.cfg.Store.GetClient(ctx, req.ClientID); err == nil {

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/secure-agent/saa/host"
 )
 
@@ -300,5 +302,49 @@ func TestUntickedScopeIsNotGranted(t *testing.T) {
 	r := e.redeem(agent, got.Get("code"), testVerifier)
 	if r.status != http.StatusOK || r.json(t)["scope"] != "tickets:read" {
 		t.Fatalf("token answer %d %s, want scope tickets:read only", r.status, r.body)
+	}
+}
+
+func TestRevokingARefreshTokenRevokesItsFamily(t *testing.T) {
+	e := newTestEnv(t)
+	agent := e.newAgent(true, []string{testRedirect}, "echo:call")
+	access, rt := tokens(t, e.exchange(agent, e.code(t, agent, "echo:call"), testVerifier))
+	r := e.postForm("/oauth2/revoke", client{}, url.Values{"token": {rt}, "token_type_hint": {"refresh_token"}, "client_id": {agent.id}})
+	if r.status != http.StatusOK {
+		t.Fatalf("revoke: %d %s", r.status, r.body)
+	}
+	if r := e.callEcho(access); r.status != http.StatusUnauthorized {
+		t.Fatalf("access token after its refresh token was revoked: %d, want 401", r.status)
+	}
+	wantOAuthError(t, e.refresh(agent, rt), http.StatusBadRequest, "invalid_grant")
+}
+
+// TestVerifierChecksTheUsersGrant: a token acting for a user (claim ggen)
+// verifies only while the user's grant to its client stands at that
+// generation, whatever the deny-list says.
+func TestVerifierChecksTheUsersGrant(t *testing.T) {
+	e := newTestEnv(t)
+	claims := e.goodClaims()
+	client := claims["client_id"].(string)
+	claims = with(claims, "sub", "bob", "ggen", 0)
+	tok := forge(t, jwt.SigningMethodES256, e.key, e.goodHeader(), claims)
+	if _, err := e.srv.Verifier().Verify(t.Context(), tok); err == nil {
+		t.Fatal("a user token verified without any grant")
+	}
+	if _, err := e.db.Auth().PutGrant(t.Context(), "bob", client, []string{"echo:call"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.srv.Verifier().Verify(t.Context(), tok)
+	if err != nil || p.Subject != "bob" || p.ClientID != client {
+		t.Fatalf("with the grant: %+v, %v", p, err)
+	}
+	if _, err := e.db.Auth().RevokeGrant(t.Context(), "bob", client, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.Auth().PutGrant(t.Context(), "bob", client, []string{"echo:call"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.srv.Verifier().Verify(t.Context(), tok); err == nil {
+		t.Fatal("a token of an earlier grant generation verified after re-consent")
 	}
 }

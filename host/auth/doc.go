@@ -2,7 +2,11 @@
 // enforcement.
 //
 // The authorization server issues short-lived JWT access tokens (RFC 9068) to
-// confidential clients through the client_credentials grant, and serves token
+// confidential clients through the client_credentials grant, and to agents
+// acting for a user through the authorization code grant with PKCE (S256
+// only) and rotating refresh tokens, when the store implements
+// authstore.Flows; the sign-in and consent pages are the admin UI's, which
+// calls ParseAuthorize and Approve. It serves token
 // introspection (RFC 7662), revocation (RFC 7009), its JWKS, and the
 // authorization-server (RFC 8414) and protected-resource (RFC 9728) metadata.
 // It is built on fosite, composed handler by handler; fosite never leaves this
@@ -47,6 +51,16 @@
 //   - A signing key from JWT_PRIVATE_KEY is never rotated by the server
 //     (ErrKeysFromEnvironment): a restart would bring it back. A generated
 //     key set is rotated with KeySet.Rotate and kept in the data dir.
+//   - A user's consent is a grant (user, client, scopes) with a generation:
+//     tokens issued under it carry that generation (claim "ggen") and the
+//     verifier compares it with the grant's on every verification (cached
+//     under the revocation epoch, which revoking a grant moves), so
+//     withdrawing consent voids the agent's tokens for the user at once.
+//   - Every token issued from one authorization code is a family; a code
+//     redeemed twice, or a refresh token used after rotation (or rotated by
+//     two requests at once: the store's swap is atomic), revokes the family:
+//     its access tokens go on the deny-list and its refresh tokens die.
+//   - Users never delegate host scopes (reserved namespaces such as admin).
 //
 // This package must never log or return in an HTTP body a secret, a token, a
 // password or a wrapped internal error.

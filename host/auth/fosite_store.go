@@ -27,8 +27,6 @@ type fositeStore struct {
 	// flows stores codes, refresh tokens and grants; nil when the store
 	// does not implement authstore.Flows (the code flow is then off).
 	flows authstore.Flows
-	// clients re-reads a stored request's client.
-	clients authstore.Clients
 }
 
 var (

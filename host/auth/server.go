@@ -140,7 +140,7 @@ func (s *Server) compose() fosite.OAuth2Provider {
 	}
 	// Introspection and revocation know tokens for every resource.
 	every := s.verifier.withAudiences(append([]string{s.cfg.PublicURL}, s.cfg.Resources...), s.verifier.resourceMetadata)
-	store := &fositeStore{store: s.cfg.Store, verifier: every, audience: s.cfg.PublicURL, denyFor: s.keys.keep, now: s.now, flows: s.flows, clients: s.cfg.Store}
+	store := &fositeStore{store: s.cfg.Store, verifier: every, audience: s.cfg.PublicURL, denyFor: s.keys.keep, now: s.now, flows: s.flows}
 	strategy := &fositeStrategy{issuer: s.issuer, verifier: every, flows: s.flows, now: s.now}
 	return compose.Compose(fc, store, strategy,
 		compose.OAuth2ClientCredentialsGrantFactory,

@@ -1,6 +1,8 @@
 // Package authstore is the storage contract of SAA's authorization server:
-// the records it keeps (OAuth clients, admin users, the token deny-list) and
-// the interfaces a backend implements. host/auth uses these interfaces;
+// the records it keeps (OAuth clients, users, the token deny-list, and for
+// the authorization code flow users' grants, codes and refresh-token
+// families) and the interfaces a backend implements. Flows is separate from
+// Store: a backend without it serves client credentials only. host/auth uses these interfaces;
 // host/store implements them on bbolt, and host/auth/authtest holds the
 // conformance suite every backend runs.
 //
@@ -98,7 +100,8 @@ const (
 	RoleUser Role = "user"
 )
 
-// User is a human who signs in to the admin API or UI.
+// User is a human who signs in: to the admin API or UI (admin, viewer), or
+// to consent to agents acting for them (user).
 type User struct {
 	Name string
 	Role Role

@@ -70,7 +70,7 @@ func requireNode(t *testing.T) {
 }
 
 // startServer serves the OAuth endpoints on loopback with a generated key.
-func startServer(t *testing.T) (*auth.Server, string) {
+func startServer(t *testing.T, mounts ...func(chi.Router, *auth.Server)) (*auth.Server, string) {
 	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "saa.db"))
 	if err != nil {
@@ -89,6 +89,9 @@ func startServer(t *testing.T) (*auth.Server, string) {
 	}
 	r := chi.NewRouter()
 	srv.Routes(r)
+	for _, m := range mounts {
+		m(r, srv)
+	}
 	ts := httptest.NewUnstartedServer(r)
 	ts.Listener.Close()
 	ts.Listener = ln
