@@ -35,3 +35,17 @@ func ExampleRuntime_Invoke() {
 	// {"message":"hi"} <nil>
 	// insufficient scope: requires github:issues.write
 }
+
+// A sub-agent gets the part of its parent's authority it needs, never more:
+// the scopes both name, and one more link in the delegation chain, which
+// every audit entry of its calls records.
+func ExamplePrincipal_Narrow() {
+	parent := host.Principal{ClientID: "triage-bot", Subject: "alice", Scopes: []string{"tickets:analyze", "github:issues.write"}}
+	sub, err := parent.Narrow("agent:analyst", []string{"tickets:analyze", "admin"})
+	fmt.Println(sub.Scopes, sub.Actors, sub.Subject, err)
+	_, err = parent.Narrow("agent:analyst", []string{"admin"})
+	fmt.Println(err)
+	// Output:
+	// [tickets:analyze] [triage-bot agent:analyst] alice <nil>
+	// delegation refused: no scope asked for is held by the delegating principal
+}

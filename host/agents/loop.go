@@ -342,6 +342,9 @@ func (ru *run) audit(ctx context.Context, p host.Principal, a host.ActionInfo, a
 	sum := sha256.Sum256(args)
 	done := map[string]string{"approve": "approved", "reject": "rejected", "auto_approve": "auto-approved"}[decision]
 	detail := "agent call " + done + " for client " + p.ClientID
+	if p.Delegated() {
+		detail += " via " + strings.Join(p.Actors, " → ")
+	}
 	if by != "" {
 		detail += " by " + by
 	}

@@ -231,25 +231,34 @@ func TestExchangeDepthIsCapped(t *testing.T) {
 // every verifier, even those that had cached them as good.
 func TestRevokingAParentKillsEveryDescendant(t *testing.T) {
 	cases := []struct {
-		name  string
-		kill  func(e *testEnv, parent client, ptok string)
-		whose string // whose tokens must die: "all" or "descendants"
+		name string
+		kill func(e *testEnv, parent client, ptok string)
 	}{
 		{"revoke the parent token", func(e *testEnv, parent client, ptok string) {
 			if r := e.postForm(auth.RevokePath, parent, url.Values{"token": {ptok}}); r.status != 200 {
 				e.t.Fatalf("revoke: %d %s", r.status, r.body)
 			}
-		}, "all"},
+		}},
 		{"disable the parent's client", func(e *testEnv, parent client, _ string) {
 			if _, err := e.srv.Clients().Disable(e.t.Context(), parent.id); err != nil {
 				e.t.Fatal(err)
 			}
-		}, "all"},
+		}},
 		{"delete the parent's client", func(e *testEnv, parent client, _ string) {
 			if err := e.srv.Clients().Delete(e.t.Context(), parent.id); err != nil {
 				e.t.Fatal(err)
 			}
-		}, "all"},
+		}},
+		{"rotate the parent's secret", func(e *testEnv, parent client, _ string) {
+			if _, _, err := e.srv.Clients().RotateSecret(e.t.Context(), parent.id); err != nil {
+				e.t.Fatal(err)
+			}
+		}},
+		{"take a scope from the parent's client", func(e *testEnv, parent client, _ string) {
+			if _, err := e.srv.Clients().UpdateScopes(e.t.Context(), parent.id, []string{"github:issues.read"}); err != nil {
+				e.t.Fatal(err)
+			}
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
