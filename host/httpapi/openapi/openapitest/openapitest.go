@@ -68,7 +68,7 @@ type Options struct {
 func DefaultOptions() Options {
 	return Options{
 		// /ap/v1/ is the Agent Protocol, checked against its own document.
-		Undocumented: []string{"/ap/v1/", "/oauth2/", "/.well-known/", "/admin", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"},
+		Undocumented: []string{"/ap/v1/", "/oauth2/", "/.well-known/", "/admin", "/account", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"},
 		Closed:       []string{"Problem", "Run", "RunError", "RunCallback", "Catalog", "CatalogAction"},
 		ClosedIfPresent: []string{"SemanticDatasets", "SemanticSummary", "SemanticDataset", "SemanticField",
 			"SemanticAIContext", "SemanticRelationship", "SemanticMetric", "SemanticFilter", "SemanticVerifiedQuery",
