@@ -1,6 +1,6 @@
 # SAA build, test and benchmark entry points. `make help` lists them.
 GO      ?= go
-PLUGINS := echo http_fetch github tickets warehouse
+PLUGINS := echo http_fetch github tickets warehouse mail
 NPM_DIRS := host/auth/interop host/httpapi/lint host/mcp/interop pdk/jshost
 
 .PHONY: help build plugins run test test-deps race bench bench-http bench-rag bench-semantic check clean

@@ -115,7 +115,11 @@ func printCapabilities(w io.Writer, m *manifests.Manifest) {
 		orDefault(m.Limits.MaxOutput, sizeString))
 	fmt.Fprintf(tw, "egress\t%s\n", listOrNone(m.Egress))
 	for _, s := range m.Secrets {
-		fmt.Fprintf(tw, "secret %s\tsent as %s: %q to %s\n", s.Name, s.Header, s.Format, strings.Join(s.Hosts, ", "))
+		whose := ""
+		if s.PerUser {
+			whose = " (each user's own " + s.OAuth.Provider + " account)"
+		}
+		fmt.Fprintf(tw, "secret %s\tsent as %s: %q to %s%s\n", s.Name, s.Header, s.Format, strings.Join(s.Hosts, ", "), whose)
 	}
 	for _, a := range m.Actions {
 		fmt.Fprintf(tw, "action %s\t%s, requires %s\n", a.Name, a.Effect, strings.Join(m.NamespacedScopes(a), " "))

@@ -185,6 +185,12 @@ func TestConnectDance(t *testing.T) {
 	if _, err := r.svc.Token(ctx, "", "mail"); !errors.Is(err, accounts.ErrNotConnected) {
 		t.Fatalf("empty subject err = %v", err)
 	}
+	if err := r.svc.Store().DeleteProvider(ctx, "mail"); err != nil {
+		t.Fatal(err)
+	}
+	if cs, _ := r.svc.Connections(ctx, "alice"); len(cs) != 1 || cs[0].Provider != "mail" || cs[0].Status != accounts.StatusConnected {
+		t.Fatalf("an account at a removed provider is not listed: %+v", cs)
+	}
 	if err := r.svc.Disconnect(ctx, "alice", "mail"); err != nil {
 		t.Fatal(err)
 	}

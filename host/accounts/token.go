@@ -149,8 +149,16 @@ func (s *Service) Connections(ctx context.Context, subject string) ([]Connection
 		c := Connection{Provider: p.Name, Status: StatusNotConnected, ConnectURL: s.ConnectURL(p.Name)}
 		if a, ok := byProvider[p.Name]; ok {
 			c.Status, c.Scopes, c.ConnectedAt = a.Status, a.Scopes, a.ConnectedAt
+			delete(byProvider, p.Name)
 		}
 		out = append(out, c)
+	}
+	// Accounts at a provider the admin removed are still listed, so that
+	// the user can disconnect them.
+	for _, a := range as {
+		if _, ok := byProvider[a.Provider]; ok {
+			out = append(out, Connection{Provider: a.Provider, Status: a.Status, Scopes: a.Scopes, ConnectedAt: a.ConnectedAt, ConnectURL: s.ConnectURL(a.Provider)})
+		}
 	}
 	return out, nil
 }

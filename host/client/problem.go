@@ -21,9 +21,19 @@ func problemError(status int, body []byte) error {
 		Type   string `json:"type"`
 		Title  string `json:"title"`
 		Detail string `json:"detail"`
+		// account-not-connected only.
+		ConnectURL string `json:"connect_url"`
+		Provider   string `json:"provider"`
+		Secret     string `json:"secret"`
 	}
 	json.Unmarshal(body, &p)
 	kind := p.Type[strings.LastIndex(p.Type, "/")+1:]
+	if kind == "account-not-connected" && status == http.StatusConflict {
+		// The same typed error as in-process, so an agent can hand the
+		// user the link whichever way it called.
+		return &host.AccountError{Secret: clipTo(p.Secret, 64), Provider: clipTo(p.Provider, 64), ConnectURL: clipTo(p.ConnectURL, 2048),
+			Reconnect: strings.Contains(p.Detail, "needs reconnecting")}
+	}
 	detail := p.Detail
 	if detail == "" {
 		detail = http.StatusText(status)
@@ -59,3 +69,11 @@ type problemErr struct {
 
 func (e *problemErr) Error() string { return e.err.Error() }
 func (e *problemErr) Unwrap() error { return e.err }
+
+// clipTo bounds a member of a server's answer.
+func clipTo(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}

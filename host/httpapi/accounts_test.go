@@ -27,7 +27,7 @@ func TestAccountNotConnectedProblem(t *testing.T) {
 	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
 		t.Fatal(err)
 	}
-	if body["type"] != problem.TypeURI("account-not-connected") || body["connect_url"] != connect || body["provider"] != "google" ||
+	if body["type"] != problem.TypeURI("account-not-connected") || body["connect_url"] != connect || body["provider"] != "google" || body["secret"] != "gmail" ||
 		body["status"] != float64(409) || !strings.Contains(body["detail"].(string), connect) {
 		t.Fatalf("body = %s", w.Body)
 	}

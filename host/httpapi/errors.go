@@ -68,7 +68,7 @@ func invokeError(err error) *problem.Error {
 	p := problem.New(status, kind, msg)
 	var account *host.AccountError
 	if errors.As(err, &account) {
-		p.Ext = map[string]string{"connect_url": account.ConnectURL, "provider": account.Provider}
+		p.Ext = map[string]string{"connect_url": account.ConnectURL, "provider": account.Provider, "secret": account.Secret}
 	}
 	return p
 }

@@ -118,6 +118,7 @@ func fixedSchemas() map[string]any {
 			"connect_url": map[string]any{"type": "string", "format": "uri-reference",
 				"description": "account-not-connected only: where the user connects the account the action needs."},
 			"provider": map[string]any{"type": "string", "description": "account-not-connected only: the OAuth provider of that account."},
+			"secret":   map[string]any{"type": "string", "description": "account-not-connected only: the manifest's per-user secret that needs it."},
 		}, "required": []any{"type", "title", "status"}},
 		"CatalogAction": map[string]any{"type": "object", "properties": map[string]any{
 			"plugin": str, "name": str, "description": str,
