@@ -1,6 +1,7 @@
 package agents
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -228,6 +229,11 @@ func (ru *run) callAction(ctx context.Context, d *Definition, p host.Principal, 
 	}
 	step.Status = "ok"
 	ru.record(step)
+	// The host writes a handle's envelope with a plain "handle" member;
+	// an output without those bytes is no envelope and is not parsed again.
+	if !bytes.Contains(res.Output, handleMember) {
+		return clipOutput(res.Output), nil
+	}
 	if h, ok := rag.HandleOf(res.Output); ok {
 		ru.mu.Lock()
 		ru.handles[h] = true
@@ -235,6 +241,9 @@ func (ru *run) callAction(ctx context.Context, d *Definition, p host.Principal, 
 	}
 	return clipOutput(res.Output), nil
 }
+
+// handleMember is how a RAG handle's envelope begins its handle member.
+var handleMember = []byte(`"handle"`)
 
 // toolResult is a journaled tool call's outcome.
 type toolResult struct {

@@ -325,3 +325,38 @@ func TestRunEvents(t *testing.T) {
 		t.Fatalf("the stream was not checked: %v", f.openapi.Seen())
 	}
 }
+
+// TestAgentRoutesFollowTheCatalog checks that a definition stored through
+// the admin API's catalog is listed and runnable at once, and gone once
+// deleted, without a restart.
+func TestAgentRoutesFollowTheCatalog(t *testing.T) {
+	eng := &engineMock{runs: map[string]agents.RunView{}}
+	var cat *agents.Catalog
+	f := newFixture(t, options{config: func(c *Config) {
+		var err error
+		cat, err = agents.NewCatalog(context.Background(), agents.Set{}, c.Runtime.DB().AgentDefinitions(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Agents = &AgentRuns{Catalog: cat, Engine: eng}
+	}})
+	_, tok := f.token("agents:helper", "echo:call")
+	if r := f.call(http.MethodPost, "/v1/agents/helper/runs", tok, `{"input":"x"}`); r.StatusCode != 404 {
+		t.Fatalf("before the put: %d", r.StatusCode)
+	}
+	if _, _, err := cat.Put(context.Background(), "helper", []byte("name: helper\nmodel: {name: m}\ninstructions: help\ntools: [echo.echo]\n")); err != nil {
+		t.Fatal(err)
+	}
+	if r := f.call(http.MethodGet, "/v1/agents", tok, ""); !strings.Contains(string(r.body), `"name":"helper"`) {
+		t.Fatalf("after the put, the list is %s", r.body)
+	}
+	if r := f.call(http.MethodPost, "/v1/agents/helper/runs", tok, `{"input":"x"}`); r.StatusCode != http.StatusAccepted {
+		t.Fatalf("after the put: %d %s", r.StatusCode, r.body)
+	}
+	if err := cat.Delete(context.Background(), "helper"); err != nil {
+		t.Fatal(err)
+	}
+	if r := f.call(http.MethodPost, "/v1/agents/helper/runs", tok, `{"input":"x"}`); r.StatusCode != 404 {
+		t.Fatalf("after the delete: %d", r.StatusCode)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -15,8 +16,9 @@ import (
 
 	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/agents"
-	"github.com/secure-agent/saa/host/agents/agentstest"
 	"github.com/secure-agent/saa/host/agents/dbosengine"
+	"github.com/secure-agent/saa/host/egress"
+	"github.com/secure-agent/saa/host/llm"
 	"github.com/secure-agent/saa/host/llm/llmtest"
 )
 
@@ -115,7 +117,7 @@ func BenchmarkThousandRuns(b *testing.B) {
 		engine := func() *dbosengine.Engine {
 			e, err := dbosengine.New(context.Background(), dbosengine.Config{
 				DataDir: dir,
-				Runner:  &agents.Runner{Agents: agents.Set{"waiter": def}, Models: agentstest.Model(b, model.Server), Invoker: rt},
+				Runner:  &agents.Runner{Agents: agents.Set{"waiter": def}, Models: slowModel(b, model.Server), Invoker: rt},
 				Logger:  slog.New(slog.DiscardHandler),
 			})
 			if err != nil {
@@ -150,6 +152,19 @@ func BenchmarkThousandRuns(b *testing.B) {
 	b.ReportMetric(benchRuns/resumed.Seconds(), "resumed-runs/s")
 	b.ReportMetric(benchRuns/fresh.Seconds(), "fresh-runs/s")
 	b.ReportMetric(fresh.Seconds()/resumed.Seconds(), "resumed/fresh")
+}
+
+// slowModel is the provider of the fake model with time limits long enough
+// for a run to wait on it for as long as the benchmark holds it.
+func slowModel(b *testing.B, fake *llmtest.Server) func(string) (llm.ChatModel, error) {
+	m, err := llm.NewOpenAI(llm.Config{
+		Name: "default", BaseURL: fake.BaseURL(), Timeout: 10 * time.Minute,
+		Guard: egress.New(egress.Config{AllowCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, Timeout: 10 * time.Minute}),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return func(string) (llm.ChatModel, error) { return m, nil }
 }
 
 // emptyRuntime is a runtime with no plugins: these runs only talk.

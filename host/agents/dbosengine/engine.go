@@ -176,6 +176,11 @@ func (e *Engine) Start(ctx context.Context, s agents.StartRequest) (agents.RunVi
 		// Two starts with one key may race past replay; DBOS keeps the
 		// first workflow of an id, so the loser is told here.
 		if prior, ok := e.storedInput(id); ok && prior.Request != in.Request {
+			e.mu.Lock()
+			if l, ok := e.live[id]; ok && !l.done { // the loser may have tracked it first
+				l.view.Agent, l.view.CreatedAt = prior.Agent, prior.CreatedAt
+			}
+			e.mu.Unlock()
 			return agents.RunView{}, runs.ErrIdempotencyConflict
 		}
 	}

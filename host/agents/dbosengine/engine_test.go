@@ -266,4 +266,26 @@ func testIdempotencyAndHistory(t *testing.T, w *world) {
 	if _, total, _ = e.History(ctx, agents.HistoryFilter{}); total != 3 {
 		t.Fatalf("every client's runs: %d, want 3", total)
 	}
+
+	// Starts racing with one key and different bodies: one wins, every
+	// other is refused, none is handed the winner's run.
+	errs := make(chan error, 8)
+	for i := range 8 {
+		go func() {
+			_, err := start(other, fmt.Sprint("body ", i), "race")
+			errs <- err
+		}()
+	}
+	won := 0
+	for range 8 {
+		switch err := <-errs; {
+		case err == nil:
+			won++
+		case !errors.Is(err, runs.ErrIdempotencyConflict):
+			t.Fatalf("a racing start = %v", err)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d racing starts with one key won, want 1", won)
+	}
 }
