@@ -76,14 +76,20 @@ func (w *wfRun) run(ctx context.Context, steps []WorkflowStep) error {
 		if err != nil {
 			return err
 		}
-		w.set(s.ID, out)
+		w.set(s.ID, out, s.Condition == nil)
 	}
 	return nil
 }
 
-func (w *wfRun) set(id string, out any) {
+// set records a step's output. The run's default output is the last one
+// of a step that is not a condition: a condition's own says only which
+// branch it took.
+func (w *wfRun) set(id string, out any, last bool) {
 	w.mu.Lock()
-	w.steps[id], w.last = out, out
+	w.steps[id] = out
+	if last {
+		w.last = out
+	}
 	w.mu.Unlock()
 }
 
@@ -306,7 +312,7 @@ func (w *wfRun) parallel(ctx context.Context, s WorkflowStep) (any, error) {
 	one := func(i int) {
 		outs[i], errs[i] = w.step(ctx, s.Parallel[i])
 		if errs[i] == nil {
-			w.set(s.Parallel[i].ID, outs[i])
+			w.set(s.Parallel[i].ID, outs[i], false)
 		}
 	}
 	if _, direct := w.ru.journal.(Direct); direct {
