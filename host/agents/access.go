@@ -75,7 +75,9 @@ func Decide(ctx context.Context, e Engine, v RunView, p host.Principal, callID s
 
 // Listing is an agent as GET /v1/agents lists it.
 type Listing struct {
-	Name          string   `json:"name"`
+	Name string `json:"name"`
+	// Kind is "agent" or "workflow".
+	Kind          string   `json:"kind"`
 	Description   string   `json:"description,omitempty"`
 	Tools         []string `json:"tools"`
 	Handoffs      []string `json:"handoffs"`
@@ -93,7 +95,7 @@ func (s Set) Runnable(p host.Principal) []Listing {
 			continue
 		}
 		out = append(out, Listing{
-			Name: name, Description: d.Description, Tools: nonNil(d.Tools), Handoffs: nonNil(d.Handoffs),
+			Name: name, Kind: d.Kind, Description: d.Description, Tools: nonNil(d.Tools), Handoffs: nonNil(d.Handoffs),
 			AgentsAsTools: nonNil(d.AgentsAsTools), Approval: d.Approval, RequiredScope: ScopeRunPrefix + name,
 		})
 	}

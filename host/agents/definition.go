@@ -31,6 +31,8 @@ const (
 
 // Definition is a validated agent definition.
 type Definition struct {
+	// Kind is KindAgent or KindWorkflow.
+	Kind          string   `json:"kind,omitempty"`
 	Name          string   `json:"name"`
 	Description   string   `json:"description,omitempty"`
 	Model         Model    `json:"model"`
@@ -40,6 +42,9 @@ type Definition struct {
 	AgentsAsTools []string `json:"agents_as_tools,omitempty"`
 	Approval      string   `json:"approval,omitempty"`
 	Limits        Limits   `json:"limits"`
+	// Workflow holds a workflow's steps. A workflow's Tools and
+	// AgentsAsTools list the actions and agents its steps name.
+	Workflow *Workflow `json:"-"`
 }
 
 // Model names the provider and model an agent uses.
@@ -86,13 +91,16 @@ func (e *DefinitionError) Unwrap() error { return ErrInvalid }
 // manifests/agent.schema.json and the rules the schema cannot say, and
 // fills default budgets. file only names the definition in errors.
 func Parse(file string, data []byte) (*Definition, error) {
+	kind, err := manifests.DefinitionKind(data)
+	if err != nil {
+		return nil, definitionErr(file, err)
+	}
+	if kind == KindWorkflow {
+		return parseWorkflow(file, data)
+	}
 	js, err := manifests.ValidateAgent(data)
 	if err != nil {
-		var fe *manifests.FieldError
-		if errors.As(err, &fe) {
-			return nil, &DefinitionError{File: file, Field: fe.Field, Reason: fe.Reason}
-		}
-		return nil, &DefinitionError{File: file, Reason: err.Error()}
+		return nil, definitionErr(file, err)
 	}
 	var d Definition
 	if err := json.Unmarshal(js, &d); err != nil {
@@ -107,6 +115,9 @@ func Parse(file string, data []byte) (*Definition, error) {
 
 // check applies the semantic rules and the defaults.
 func (d *Definition) check() *DefinitionError {
+	if d.Kind == "" {
+		d.Kind = KindAgent
+	}
 	if d.Model.Provider == "" {
 		d.Model.Provider = "default"
 	}
@@ -193,23 +204,57 @@ func loadFile(file string) (*Definition, error) {
 	return Parse(file, data)
 }
 
-// checkRefs refuses handoffs and agents-as-tools naming unknown agents.
+// checkRefs refuses handoffs, agents-as-tools and workflow agent steps
+// naming unknown agents, or naming workflows: a workflow is run, never
+// conversed with.
 func (s Set) checkRefs(files map[string]string) error {
-	names := make([]string, 0, len(s))
-	for n := range s {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
+	for _, n := range s.Names() {
 		d := s[n]
+		if d.Workflow != nil {
+			if err := s.checkSteps(files[n], "steps", d.Workflow.Steps); err != nil {
+				return err
+			}
+			continue
+		}
 		for i, r := range append(slices.Clone(d.Handoffs), d.AgentsAsTools...) {
 			field := fmt.Sprintf("handoffs[%d]", i)
 			if i >= len(d.Handoffs) {
 				field = fmt.Sprintf("agents_as_tools[%d]", i-len(d.Handoffs))
 			}
-			if s[r] == nil {
-				return &DefinitionError{File: files[n], Field: field, Reason: fmt.Sprintf("no agent %q is defined", r)}
+			if err := s.checkAgentRef(files[n], field, r); err != nil {
+				return err
 			}
+		}
+	}
+	return nil
+}
+
+func (s Set) checkAgentRef(file, field, name string) error {
+	switch {
+	case s[name] == nil:
+		return &DefinitionError{File: file, Field: field, Reason: fmt.Sprintf("no agent %q is defined", name)}
+	case s[name].Workflow != nil:
+		return &DefinitionError{File: file, Field: field, Reason: fmt.Sprintf("%q is a workflow, not an agent", name)}
+	}
+	return nil
+}
+
+func (s Set) checkSteps(file, field string, steps []WorkflowStep) error {
+	for i, st := range steps {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		var err error
+		switch {
+		case st.Agent != "":
+			err = s.checkAgentRef(file, f+".agent", st.Agent)
+		case st.Parallel != nil:
+			err = s.checkSteps(file, f+".parallel", st.Parallel)
+		case st.Condition != nil:
+			if err = s.checkSteps(file, f+".then", st.Then); err == nil {
+				err = s.checkSteps(file, f+".else", st.Else)
+			}
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return nil

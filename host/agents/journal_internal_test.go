@@ -66,7 +66,7 @@ func TestInvokeStepAfterACrash(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			inv := &countingInvoker{}
-			ru := &run{r: &Runner{Invoker: inv}, journal: &replayJournal{rec: c.recorded}, budget: budget{calls: 1}}
+			ru := &run{r: &Runner{Invoker: inv}, journal: &replayJournal{rec: c.recorded}, budget: &budget{calls: 1}}
 			res := ru.invokeStep(context.Background(), host.Principal{}, c.action, []byte(`{}`))
 			if inv.calls != c.wantCalls || res.Interrupted != c.interrupted {
 				t.Fatalf("calls = %d, result = %+v; want %d calls, interrupted %v", inv.calls, res, c.wantCalls, c.interrupted)

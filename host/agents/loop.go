@@ -104,7 +104,8 @@ func (ru *run) chat(ctx context.Context, d *Definition, msgs []llm.Message, tool
 			}
 		})
 	}
-	resp, err := journaled(ctx, ru.journal, "llm:"+strconv.Itoa(ru.budget.turns), call)
+	turns, _ := ru.budget.counts()
+	resp, err := journaled(ctx, ru.journal, "llm:"+strconv.Itoa(turns), call)
 	if err != nil {
 		ru.record(Step{Kind: "llm", Agent: d.Name, Status: "error", Error: err.Error()})
 		if terr := ru.budget.checkTime(); terr != nil {
@@ -258,7 +259,8 @@ type toolResult struct {
 // run; unless its result was journaled too, it is reported interrupted
 // instead of being run a second time.
 func (ru *run) invokeStep(ctx context.Context, p host.Principal, a host.ActionInfo, args []byte) toolResult {
-	name := "tool:" + strconv.Itoa(ru.budget.calls)
+	_, calls := ru.budget.counts()
+	name := "tool:" + strconv.Itoa(calls)
 	fresh := true
 	if a.Effect != "read" {
 		nonce := newNonce()
@@ -332,14 +334,24 @@ func (ru *run) gate(ctx context.Context, d *Definition, p host.Principal, a host
 		return reject("rejected", "the approval does not match this call")
 	case !time.Now().Before(pend.ExpiresAt):
 		return reject("rejected", "the approval expired")
-	case dec.Nonce == "" || ru.nonces[dec.Nonce]:
+	case !ru.useNonce(dec.Nonce):
 		return reject("rejected", "the approval was already used")
 	}
-	ru.nonces[dec.Nonce] = true
 	step.Status = "approved"
 	ru.record(step)
 	ru.audit(ctx, p, a, args, "approve", dec.By, "")
 	return "", true, nil
+}
+
+// useNonce marks an approval's nonce used; false if it was already.
+func (ru *run) useNonce(n string) bool {
+	ru.mu.Lock()
+	defer ru.mu.Unlock()
+	if n == "" || ru.nonces[n] {
+		return false
+	}
+	ru.nonces[n] = true
+	return true
 }
 
 // audit records an approval decision on a call of p's as an admin entry:
@@ -385,7 +397,8 @@ func (ru *run) await(ctx context.Context, pend Pending) (Decision, error) {
 	}
 	ru.budget.pause()
 	defer ru.budget.resume()
-	b, err := ru.journal.Step(ctx, "approval:"+strconv.Itoa(ru.budget.calls), func(ctx context.Context) ([]byte, error) {
+	_, calls := ru.budget.counts()
+	b, err := ru.journal.Step(ctx, "approval:"+strconv.Itoa(calls), func(ctx context.Context) ([]byte, error) {
 		ctx, cancel := context.WithDeadline(ctx, pend.ExpiresAt)
 		defer cancel()
 		d, err := ru.r.Approver.Await(ctx, ru.req.ID, pend)

@@ -57,7 +57,8 @@ func (ru *run) callRAG(ctx context.Context, d *Definition, p host.Principal, cal
 	if !ours {
 		return toolErr("no such handle", errNoHandle)
 	}
-	res, err := journaled(ctx, ru.journal, "rag:"+strconv.Itoa(ru.budget.calls), func(ctx context.Context) (toolResult, error) {
+	_, calls := ru.budget.counts()
+	res, err := journaled(ctx, ru.journal, "rag:"+strconv.Itoa(calls), func(ctx context.Context) (toolResult, error) {
 		ctx, cancel := context.WithTimeout(host.WithRunID(ctx, ru.req.ID), ru.budget.remaining())
 		defer cancel()
 		out, err := ru.queryHandle(ctx, p, c)

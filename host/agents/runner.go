@@ -139,7 +139,7 @@ type run struct {
 
 	mu     sync.Mutex
 	res    Result
-	budget budget
+	budget *budget
 	nonces map[string]bool // approval nonces used
 	// handles are the handles this run's tool outputs became: the only
 	// ones its rag tools answer for.
@@ -170,7 +170,13 @@ func (r *Runner) Run(ctx context.Context, req Request) Result {
 		return ru.fail(KindInvalid, "the principal may not run agent "+d.Name+" (needs scope "+ScopeRunPrefix+d.Name+")")
 	}
 	ru.budget = newBudget(d.Limits)
-	out, err := ru.converse(ctx, d, req.Principal, req.Input, true)
+	var out string
+	var err error
+	if d.Workflow != nil {
+		out, err = ru.workflow(ctx, d, req.Principal, req.Input)
+	} else {
+		out, err = ru.converse(ctx, d, req.Principal, req.Input, true)
+	}
 	if err != nil {
 		var re *runErr
 		switch {

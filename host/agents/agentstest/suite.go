@@ -174,6 +174,7 @@ func Suite(t *testing.T, env Env) {
 	t.Run("agent as tool runs narrowed", func(t *testing.T) { testAsk(t, env) })
 	t.Run("refusals before any model call", func(t *testing.T) { testRefusals(t, env) })
 	t.Run("a model refusing ends the run", func(t *testing.T) { testModelRefuses(t, env) })
+	t.Run("a workflow runs its steps as the narrowed principal", func(t *testing.T) { testWorkflow(t, env) })
 	t.Run("large outputs become handles the run searches", func(t *testing.T) { testRAG(t, env) })
 }
 

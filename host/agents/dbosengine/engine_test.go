@@ -49,6 +49,7 @@ func TestEngine(t *testing.T) {
 	t.Run("a restart resumes without repeating steps", with(testRestartResumes))
 	t.Run("cancel and refusals", with(testCancelAndRefusals))
 	t.Run("idempotency keys and history", with(testIdempotencyAndHistory))
+	t.Run("a workflow runs durably and resumes", with(testWorkflowResumes))
 }
 
 func (w *world) engine(t *testing.T) *dbosengine.Engine {
@@ -287,5 +288,40 @@ func testIdempotencyAndHistory(t *testing.T, w *world) {
 	}
 	if won != 1 {
 		t.Fatalf("%d racing starts with one key won, want 1", won)
+	}
+}
+
+// testWorkflowResumes runs the example workflow on the engine: its steps
+// are journaled, a restart while its write waits for approval repeats none
+// of them, and the approval then completes it.
+func testWorkflowResumes(t *testing.T, w *world) {
+	w.fake = llmtest.New(t, llmtest.Turn{Content: "One urgent ticket."})
+	before := len(w.gh.Created())
+	p := principal
+	p.Scopes = append([]string{"agents:ticket_report"}, p.Scopes...)
+	input := `{"owner":"acme","repo":"widgets","tickets":[{"id":1,"status":"open","priority":"urgent","created_at":"2026-01-01T00:00:00Z","title":"Login broken"}]}`
+	e := w.engine(t)
+	v, err := e.Start(context.Background(), agents.StartRequest{Request: agents.Request{Agent: "ticket_report", Input: input, Principal: p}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v = waitStatus(t, e, v.ID, agents.StatusWaitingForApproval)
+	if len(v.PendingApprovals) != 1 || v.PendingApprovals[0].CallID != "issue" || v.PendingApprovals[0].Tool != "github-create_issue" {
+		t.Fatalf("pending = %+v", v.PendingApprovals)
+	}
+	e.Shutdown(5 * time.Second)
+
+	e2 := w.engine(t)
+	defer e2.Shutdown(5 * time.Second)
+	v = waitStatus(t, e2, v.ID, agents.StatusWaitingForApproval)
+	if n := len(w.fake.Requests()); n != 1 {
+		t.Fatalf("the recovery ran the agent step again: %d model calls", n)
+	}
+	if err := e2.Decide(context.Background(), v.ID, "issue", true, "", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	v = waitStatus(t, e2, v.ID, agents.StatusSucceeded)
+	if len(w.gh.Created()) != before+1 || !strings.Contains(v.Output, `"filed":"then"`) || !strings.Contains(v.Output, "One urgent ticket.") {
+		t.Fatalf("issues %v, output %s", w.gh.Created(), v.Output)
 	}
 }

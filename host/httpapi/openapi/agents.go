@@ -187,9 +187,10 @@ func agentSchemas() map[string]any {
 		"AgentList": object([]any{"agents"}, map[string]any{
 			"agents": map[string]any{"type": "array", "items": ref("schemas", "AgentListing")},
 		}),
-		"AgentListing": object([]any{"name", "tools", "handoffs", "agents_as_tools", "approval", "required_scope"}, map[string]any{
+		"AgentListing": object([]any{"name", "kind", "tools", "handoffs", "agents_as_tools", "approval", "required_scope"}, map[string]any{
 			"name": str, "description": str,
-			"tools":           map[string]any{"type": "array", "items": str, "description": "The actions it may call, as plugin.action."},
+			"kind":            map[string]any{"type": "string", "enum": []any{agents.KindAgent, agents.KindWorkflow}, "description": "An agent (a model in a loop) or a workflow (fixed steps)."},
+			"tools":           map[string]any{"type": "array", "items": str, "description": "The actions it may call, as plugin.action; a workflow's action steps."},
 			"handoffs":        map[string]any{"type": "array", "items": str, "description": "The agents it may hand the conversation to."},
 			"agents_as_tools": map[string]any{"type": "array", "items": str, "description": "The agents it may call as tools."},
 			"approval": map[string]any{"type": "string", "enum": []any{agents.ApproveNone, agents.ApproveWrites, agents.ApproveAll},
@@ -209,7 +210,7 @@ func agentSchemas() map[string]any {
 			"type": "object", "required": []any{"kind", "message"},
 			"description": "Why the run failed or was canceled.",
 			"properties": map[string]any{
-				"kind": enum(agents.KindBudget, agents.KindLLM, agents.KindFiltered, agents.KindRefused, agents.KindInvalid,
+				"kind": enum(agents.KindBudget, agents.KindLLM, agents.KindFiltered, agents.KindRefused, agents.KindStep, agents.KindInvalid,
 					agents.KindInterrupted, agents.KindCanceled),
 				"message": str,
 			},

@@ -116,7 +116,7 @@ func everyRunMember() agents.RunView {
 func everyListingMember() agents.Listing {
 	var l agents.Listing
 	fill(reflect.ValueOf(&l).Elem())
-	l.Approval = agents.ApproveWrites
+	l.Approval, l.Kind = agents.ApproveWrites, agents.KindWorkflow
 	return l
 }
 
@@ -151,7 +151,7 @@ func TestAgentSchemasMatchTheEncodedTypes(t *testing.T) {
 		v.Status = s.(string)
 		answers = append(answers, answer{"status " + v.Status, "GET", "/v1/runs/run_1", 200, v})
 	}
-	for _, k := range []string{agents.KindBudget, agents.KindLLM, agents.KindFiltered, agents.KindInvalid, agents.KindInterrupted, agents.KindCanceled} {
+	for _, k := range []string{agents.KindBudget, agents.KindLLM, agents.KindFiltered, agents.KindRefused, agents.KindStep, agents.KindInvalid, agents.KindInterrupted, agents.KindCanceled} {
 		v := queued
 		v.Status, v.Error, v.FinishedAt = agents.StatusFailed, &agents.RunError{Kind: k, Message: "x"}, &now
 		answers = append(answers, answer{"error " + k, "GET", "/v1/runs/run_1", 200, v})
