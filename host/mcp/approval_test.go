@@ -228,3 +228,21 @@ func TestApprovalPolicies(t *testing.T) {
 		}
 	}
 }
+
+// TestApprovalQuestionIsBounded: a model's huge arguments with control
+// characters reach the user as escaped JSON cut to a few KiB, and the
+// approval still binds the whole call.
+func TestApprovalQuestionIsBounded(t *testing.T) {
+	f := newFixture(t, echoWith("write"))
+	e := &elicitor{answer: accept(map[string]any{"approve": true})}
+	s := f.connect(f.mcpToken(), e.options())
+	msg := "\x1b[2J\u0007approve me" + strings.Repeat("y", 20000)
+	text, isErr := callEcho(t, s, msg)
+	if isErr || !strings.Contains(text, strings.Repeat("y", 20000)) {
+		t.Fatalf("call failed: %.200q", text)
+	}
+	q, _ := e.question.Load().(string)
+	if len(q) > 3000 || !strings.Contains(q, "cut;") || strings.ContainsAny(q, "\x1b\x07") {
+		t.Fatalf("question (%d bytes) = %.300q", len(q), q)
+	}
+}
