@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	mcpsdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -124,7 +125,7 @@ func canElicit(ss *mcpsdk.ServerSession) bool {
 func approvalQuestion(t tool, input []byte) string {
 	args := string(input)
 	if len(args) > maxShownArguments {
-		args = args[:maxShownArguments] + " … (cut; " + fmt.Sprint(len(input)) + " bytes in all)"
+		args = strings.ToValidUTF8(args[:maxShownArguments], "") + " … (cut; " + fmt.Sprint(len(input)) + " bytes in all)"
 	}
 	q := fmt.Sprintf("Allow %s (effect: %s) to run with these arguments?\n%s", t.def.Title, t.effect, args)
 	if t.def.Description != "" {

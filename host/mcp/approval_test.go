@@ -151,6 +151,22 @@ func TestUnapprovedCallsDoNotRun(t *testing.T) {
 	}
 }
 
+// TestInvalidCallsAreNotAskedAbout: arguments the action's schema refuses
+// are a tool error at once; the user is not asked about a call that could
+// not run.
+func TestInvalidCallsAreNotAskedAbout(t *testing.T) {
+	f := newFixture(t, echoWith("write"))
+	e := &elicitor{answer: accept(map[string]any{"approve": true})}
+	s := f.connect(f.mcpToken(), e.options())
+	res, err := s.CallTool(context.Background(), &sdk.CallToolParams{Name: "echo-echo", Arguments: map[string]any{"nope": 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.IsError || !strings.HasPrefix(res.Content[0].(*sdk.TextContent).Text, "invalid-input") || e.asked.Load() != 0 {
+		t.Fatalf("result = %+v, asked %d times", res.Content[0], e.asked.Load())
+	}
+}
+
 // TestNoElicitationSaysWhereToApprove: a client that cannot be asked gets a
 // tool error that says where a call can be approved, and nothing runs.
 func TestNoElicitationSaysWhereToApprove(t *testing.T) {
@@ -210,5 +226,23 @@ func TestApprovalPolicies(t *testing.T) {
 		if _, err := mcp.ParseApproval(bad); !errors.Is(err, mcp.ErrApprovalPolicy) {
 			t.Errorf("ParseApproval(%q) = %v", bad, err)
 		}
+	}
+}
+
+// TestApprovalQuestionIsBounded: a model's huge arguments with control
+// characters reach the user as escaped JSON cut to a few KiB, and the
+// approval still binds the whole call.
+func TestApprovalQuestionIsBounded(t *testing.T) {
+	f := newFixture(t, echoWith("write"))
+	e := &elicitor{answer: accept(map[string]any{"approve": true})}
+	s := f.connect(f.mcpToken(), e.options())
+	msg := "\x1b[2J\u0007approve me" + strings.Repeat("y", 20000)
+	text, isErr := callEcho(t, s, msg)
+	if isErr || !strings.Contains(text, strings.Repeat("y", 20000)) {
+		t.Fatalf("call failed: %.200q", text)
+	}
+	q, _ := e.question.Load().(string)
+	if len(q) > 3000 || !strings.Contains(q, "cut;") || strings.ContainsAny(q, "\x1b\x07") {
+		t.Fatalf("question (%d bytes) = %.300q", len(q), q)
 	}
 }

@@ -264,7 +264,22 @@ func TestAgentPrompts(t *testing.T) {
 	if _, err := s.GetPrompt(context.Background(), &sdk.GetPromptParams{Name: "agents-triage", Arguments: map[string]string{"input": "x", "system": "y"}}); err == nil {
 		t.Error("an unknown argument was accepted")
 	}
+	complete := func(s *sdk.ClientSession, name string) error {
+		_, err := s.Complete(context.Background(), &sdk.CompleteParams{
+			Ref: &sdk.CompleteReference{Type: "ref/prompt", Name: name}, Argument: sdk.CompleteParamsArgument{Name: "input"},
+		})
+		return err
+	}
+	if err := complete(s, "agents-triage"); err != nil {
+		t.Errorf("complete agents-triage: %v", err)
+	}
+	if err := complete(s, "agents-payroll"); err == nil {
+		t.Error("completion tells that agents-payroll exists")
+	}
 	none := f.connect(f.mcpToken(), nil)
+	if err := complete(none, "agents-triage"); err == nil {
+		t.Error("completion tells a token without agents:triage that the prompt exists")
+	}
 	if list, err := none.ListPrompts(context.Background(), nil); err != nil || len(list.Prompts) != 0 {
 		t.Errorf("a token without agents:* lists %+v %v", list, err)
 	}

@@ -12,6 +12,7 @@ import (
 	mcpsdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/agents"
 	"github.com/secure-agent/saa/host/runs"
 	"github.com/secure-agent/saa/manifests"
 )
@@ -213,13 +214,17 @@ func (s *Server) complete(_ context.Context, req *mcpsdk.CompleteRequest) (*mcps
 	if req.Params == nil || req.Params.Ref == nil {
 		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "missing ref"}
 	}
+	// Known only to those who may use it: the answer must not tell others
+	// that a prompt or template exists.
+	p, _ := principalFrom(req.Extra)
+	ref := req.Params.Ref
 	s.mu.RLock()
-	_, prompt := s.decls.prompts[req.Params.Ref.Name]
-	_, tmpl := s.decls.templates[req.Params.Ref.URI]
+	known := mayUse(p, s.decls.prompts, ref.Name) || mayUse(p, s.decls.templates, ref.URI)
 	s.mu.RUnlock()
-	_, agent := s.cfg.Agents[strings.TrimPrefix(req.Params.Ref.Name, agentPromptPrefix)]
-	prompt = prompt || (agent && strings.HasPrefix(req.Params.Ref.Name, agentPromptPrefix))
-	if !prompt && !tmpl {
+	if d, ok := s.cfg.Agents[strings.TrimPrefix(ref.Name, agentPromptPrefix)]; ok && strings.HasPrefix(ref.Name, agentPromptPrefix) {
+		known = known || p.HasScope(agents.ScopeRunPrefix+d.Name)
+	}
+	if !known {
 		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "unknown prompt or resource template"}
 	}
 	return &mcpsdk.CompleteResult{Completion: mcpsdk.CompletionResultDetails{Values: []string{}}}, nil

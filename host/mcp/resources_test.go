@@ -80,5 +80,10 @@ func TestListsShowOnlyWhatTheTokenMayUse(t *testing.T) {
 				t.Errorf("%s: %d %s listed, want listed=%v", c.scope, n, name, c.want)
 			}
 		}
+		// Completion must not tell that a prompt or template exists either.
+		_, err = s.Complete(ctx, &sdk.CompleteParams{Ref: &sdk.CompleteReference{Type: "ref/resource", URI: "test://template/{id}/data"}, Argument: sdk.CompleteParamsArgument{Name: "id"}})
+		if (err == nil) != c.want {
+			t.Errorf("%s: completion of the template: %v, want known=%v", c.scope, err, c.want)
+		}
 	}
 }

@@ -127,6 +127,13 @@ func (s *Server) call(t tool) mcpsdk.ToolHandler {
 		if len(input) == 0 || string(input) == "null" {
 			input = []byte("{}")
 		}
+		if s.needsApproval(t) {
+			// Ask only about a call that would run: the action exists, the
+			// token may call it, the arguments match its schema.
+			if err := s.rt.Check(p, plugin, action, input); err != nil {
+				return toolError(err, nil)
+			}
+		}
 		if why := s.approve(ctx, req, p, t, input); why != "" {
 			return &mcpsdk.CallToolResult{IsError: true, Content: []mcpsdk.Content{&mcpsdk.TextContent{Text: "approval-required: " + why}}}, nil
 		}

@@ -60,8 +60,9 @@ type server struct {
 	base string
 }
 
-// startServe runs `saa serve` with the manifests in pluginsDir.
-func startServe(t *testing.T, pluginsDir string) *server {
+// startServe runs `saa serve` with the manifests in pluginsDir and extra
+// environment variables (NAME=value).
+func startServe(t *testing.T, pluginsDir string, env ...string) *server {
 	t.Helper()
 	bin, err := saaBinary()
 	if err != nil {
@@ -77,6 +78,7 @@ func startServe(t *testing.T, pluginsDir string) *server {
 	cmd := exec.CommandContext(ctx, bin, "serve")
 	cmd.Env = append(os.Environ(), "SAA_ADDR="+addr, "SAA_DATA_DIR="+t.TempDir(), "SAA_PLUGINS_DIR="+pluginsDir,
 		"SAA_PUBLIC_URL=", "SAA_ADMIN_PASSWORD="+adminPassword, "ENVIRONMENT=local")
+	cmd.Env = append(cmd.Env, env...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
