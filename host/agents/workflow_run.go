@@ -282,7 +282,7 @@ func (w *wfRun) agent(ctx context.Context, s WorkflowStep) (any, error) {
 	if err != nil || task == "" || s.Input == nil {
 		return nil, stepErr(s.ID, "an agent step needs a non-empty input")
 	}
-	p, err := ru.r.narrow(ctx, sub, w.p)
+	p, err := ru.r.narrow(ctx, sub, w.p, false)
 	if err != nil {
 		return nil, err
 	}
