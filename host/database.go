@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/secure-agent/saa/host/audit"
@@ -23,6 +24,11 @@ func openDatabase(ctx context.Context, cfg Config) (db backend.DB, bolt *store.D
 	case cfg.DB != nil:
 		return boltDB{cfg.DB}, cfg.DB, false, nil
 	case cfg.DatabaseURL != "":
+		// A key generated into one replica's data dir would seal secrets
+		// that no other replica can open.
+		if getenv(cfg)(secrets.MasterKeyEnv) == "" {
+			return nil, nil, false, fmt.Errorf("SAA_DATABASE_URL: set %s too: replicas sharing a database must seal secrets with one key", secrets.MasterKeyEnv)
+		}
 		pg, err := pgstore.Open(ctx, cfg.DatabaseURL)
 		if err != nil {
 			return nil, nil, false, fmt.Errorf("SAA_DATABASE_URL: %w", err)
@@ -34,6 +40,13 @@ func openDatabase(ctx context.Context, cfg Config) (db backend.DB, bolt *store.D
 		return nil, nil, false, err
 	}
 	return boltDB{b}, b, true, nil
+}
+
+func getenv(cfg Config) func(string) string {
+	if cfg.Getenv != nil {
+		return cfg.Getenv
+	}
+	return os.Getenv
 }
 
 // boltDB is the embedded database as a backend.ServerDB: the same stores,
