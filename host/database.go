@@ -2,6 +2,8 @@ package host
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -47,6 +49,27 @@ func getenv(cfg Config) func(string) string {
 		return cfg.Getenv
 	}
 	return os.Getenv
+}
+
+// keyChecker is a database that records which master key seals its
+// secrets (PostgreSQL, shared by replicas).
+type keyChecker interface {
+	CheckMasterKey(ctx context.Context, check []byte) error
+}
+
+// checkMasterKey refuses a master key other than the one db's secrets are
+// sealed with, if db can tell.
+func checkMasterKey(ctx context.Context, db backend.DB, key []byte) error {
+	kc, ok := db.(keyChecker)
+	if !ok {
+		return nil
+	}
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte("saa-master-key-check-v1"))
+	if err := kc.CheckMasterKey(ctx, mac.Sum(nil)); err != nil {
+		return fmt.Errorf("%s: %w", secrets.MasterKeyEnv, err)
+	}
+	return nil
 }
 
 // boltDB is the embedded database as a backend.ServerDB: the same stores,

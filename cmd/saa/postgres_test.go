@@ -39,7 +39,8 @@ func newKey(t *testing.T) string {
 }
 
 // Several processes calling actions in-process on one PostgreSQL database
-// append to one audit chain, which `saa audit verify` checks whole.
+// append to one audit chain, which `saa audit verify` checks whole; one
+// with another master key is refused.
 func TestPostgresCallsShareOneAuditChain(t *testing.T) {
 	c := pgtest.Get(t)
 	name, _ := c.NewDatabase(t)
@@ -67,6 +68,13 @@ func TestPostgresCallsShareOneAuditChain(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+	// A replica with another master key would seal secrets the others
+	// cannot open: it is refused.
+	cmd := exec.Command(bin, "call", "echo.echo", "--input", `{"message":"x"}`)
+	cmd.Env = pgEnv(t, url, plugins, newKey(t))
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "SAA_MASTER_KEY: master key differs") {
+		t.Fatalf("call with another master key: %v: %s", err, out)
 	}
 	t.Setenv("SAA_DATABASE_URL", url)
 	code, stdout, stderr := runCmd("audit", "verify", "--json")
