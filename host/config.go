@@ -179,9 +179,10 @@ func (c Limits) effective(asked Limits) wasm.Limits {
 	}
 }
 
-// postgresURL reports whether s is a postgres:// or postgresql:// URL with
-// a host. It does not echo s, which may hold a password.
+// postgresURL reports whether s is a postgres:// or postgresql:// URL (a
+// host-less one connects over the unix socket). It does not echo s, which
+// may hold a password.
 func postgresURL(s string) bool {
 	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") && u.Host != ""
+	return err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql")
 }

@@ -26,3 +26,38 @@ func TestFromEnvPluginConfig(t *testing.T) {
 		}
 	}
 }
+
+// SAA_DATABASE_URL must be a PostgreSQL URL, and the error never echoes
+// it (it may hold a password).
+func TestDatabaseURL(t *testing.T) {
+	cases := []struct {
+		url string
+		ok  bool
+	}{
+		{"postgres://saa:pw@db.internal:5432/saa?sslmode=require", true},
+		{"postgresql://db/saa", true},
+		{"", true},
+		{"mysql://saa:hunter2@db/saa", false},
+		{"postgres:///saa?host=/run/postgresql", true},
+		{"host=db password=hunter2", false},
+		{"postgres://saa:hunter2@db/%zz", false},
+	}
+	for _, c := range cases {
+		cfg, err := host.DefaultConfig().FromEnv(func(k string) string {
+			if k == "SAA_DATABASE_URL" {
+				return c.url
+			}
+			return ""
+		})
+		if err != nil || cfg.DatabaseURL != c.url {
+			t.Fatalf("FromEnv(%q) = %q, %v", c.url, cfg.DatabaseURL, err)
+		}
+		err = cfg.Validate()
+		if (err == nil) != c.ok {
+			t.Errorf("Validate(%q) = %v, want ok %v", c.url, err, c.ok)
+		}
+		if err != nil && strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("Validate(%q) echoes the password: %v", c.url, err)
+		}
+	}
+}

@@ -2,7 +2,10 @@ package host
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/secure-agent/saa/host/audit"
@@ -23,6 +26,11 @@ func openDatabase(ctx context.Context, cfg Config) (db backend.DB, bolt *store.D
 	case cfg.DB != nil:
 		return boltDB{cfg.DB}, cfg.DB, false, nil
 	case cfg.DatabaseURL != "":
+		// A key generated into one replica's data dir would seal secrets
+		// that no other replica can open.
+		if getenv(cfg)(secrets.MasterKeyEnv) == "" {
+			return nil, nil, false, fmt.Errorf("SAA_DATABASE_URL: set %s too: replicas sharing a database must seal secrets with one key", secrets.MasterKeyEnv)
+		}
 		pg, err := pgstore.Open(ctx, cfg.DatabaseURL)
 		if err != nil {
 			return nil, nil, false, fmt.Errorf("SAA_DATABASE_URL: %w", err)
@@ -34,6 +42,34 @@ func openDatabase(ctx context.Context, cfg Config) (db backend.DB, bolt *store.D
 		return nil, nil, false, err
 	}
 	return boltDB{b}, b, true, nil
+}
+
+func getenv(cfg Config) func(string) string {
+	if cfg.Getenv != nil {
+		return cfg.Getenv
+	}
+	return os.Getenv
+}
+
+// keyChecker is a database that records which master key seals its
+// secrets (PostgreSQL, shared by replicas).
+type keyChecker interface {
+	CheckMasterKey(ctx context.Context, check []byte) error
+}
+
+// checkMasterKey refuses a master key other than the one db's secrets are
+// sealed with, if db can tell.
+func checkMasterKey(ctx context.Context, db backend.DB, key []byte) error {
+	kc, ok := db.(keyChecker)
+	if !ok {
+		return nil
+	}
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte("saa-master-key-check-v1"))
+	if err := kc.CheckMasterKey(ctx, mac.Sum(nil)); err != nil {
+		return fmt.Errorf("%s: %w", secrets.MasterKeyEnv, err)
+	}
+	return nil
 }
 
 // boltDB is the embedded database as a backend.ServerDB: the same stores,

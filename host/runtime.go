@@ -105,6 +105,9 @@ func (rt *Runtime) openData(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := checkMasterKey(ctx, rt.data, key); err != nil {
+		return err
+	}
 	if rt.secrets, err = secrets.New(rt.data.Secrets(), key); err != nil {
 		return err
 	}

@@ -161,6 +161,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 // serve assembles every part on the runtime's one database and serves
 // until ctx ends.
 func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Writer) (err error) {
+	if err := checkSharedKeys(cfg.getenv); err != nil {
+		return err
+	}
 	metrics := httpapi.NewMetrics()
 	layer, err := loadSemanticLayer(cfg, log)
 	if err != nil {

@@ -308,7 +308,7 @@ func TestUntickedScopeIsNotGranted(t *testing.T) {
 func TestRevokingARefreshTokenRevokesItsFamily(t *testing.T) {
 	e := newTestEnv(t)
 	agent := e.newAgent(true, []string{testRedirect}, "echo:call")
-	access, rt := tokens(t, e.exchange(agent, e.code(t, agent, "echo:call"), testVerifier))
+	access, rt := tokens(t, e.redeem(agent, e.code(t, agent, "echo:call"), testVerifier))
 	r := e.postForm("/oauth2/revoke", client{}, url.Values{"token": {rt}, "token_type_hint": {"refresh_token"}, "client_id": {agent.id}})
 	if r.status != http.StatusOK {
 		t.Fatalf("revoke: %d %s", r.status, r.body)

@@ -77,8 +77,8 @@ func Server(db DB) (ServerDB, error) {
 		name string
 		ok   bool
 	}{
-		{"registry", is[RegistryDB](db)},
 		{"runs", is[RunsDB](db)},
+		{"registry", is[RegistryDB](db)},
 		{"client limits", is[LimitsDB](db)},
 	}
 	for _, c := range checks {

@@ -105,7 +105,7 @@ func (c *auditCursor) fill(ctx context.Context) error {
 		order = "DESC"
 	}
 	rows, err := c.db.pool.Query(ctx, `SELECT seq, entry FROM audit_entries
-		WHERE seq > $1 AND ($2 = 0 OR seq < $2) ORDER BY seq `+order+` LIMIT $3`, c.lo, c.hi, c.chunk)
+		WHERE seq > $1::bigint AND ($2::bigint = 0 OR seq < $2::bigint) ORDER BY seq `+order+` LIMIT $3`, c.lo, c.hi, c.chunk)
 	if err != nil {
 		return err
 	}

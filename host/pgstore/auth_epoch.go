@@ -99,7 +99,11 @@ func (w *epochWatch) listen(ctx context.Context) {
 	if err != nil {
 		return
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		conn.Close(cctx)
+	}()
 	// LISTEN before the first read: a change committed in between is then
 	// both read and notified, never neither.
 	if _, err := conn.Exec(ctx, "LISTEN "+epochChannel); err != nil {

@@ -6,8 +6,10 @@
 // The schema is versioned: Open applies the embedded migrations
 // (migrations/*.sql, goose) under an advisory lock, so replicas starting
 // together migrate once, and refuses a database whose schema is newer than
-// the binary. pgx never leaks out of this package. It must never build SQL
-// from untrusted strings: every value is a bind parameter.
+// the binary. Besides its pool, a DB keeps one connection listening for
+// revocations (see auth_epoch.go). pgx never leaks out of this package. It
+// must never build SQL from untrusted strings: every value is a bind
+// parameter.
 package pgstore
 
 import (

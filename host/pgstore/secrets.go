@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"crypto/hmac"
 	"errors"
 	"fmt"
 
@@ -9,6 +10,30 @@ import (
 
 	"github.com/secure-agent/saa/host/secrets"
 )
+
+// ErrMasterKeyMismatch is returned by CheckMasterKey for a key other than
+// the one the database's secrets are sealed with.
+var ErrMasterKeyMismatch = errors.New("master key differs from the one this database's secrets are sealed with")
+
+// CheckMasterKey records check, a value derived from the master key, on
+// first use, and afterwards refuses any other: every replica must seal and
+// open secrets with one key.
+func (db *DB) CheckMasterKey(ctx context.Context, check []byte) error {
+	if len(check) == 0 {
+		return errors.New("check master key: empty check value")
+	}
+	if _, err := db.pool.Exec(ctx, `UPDATE saa_instance SET master_key_check = $1 WHERE master_key_check IS NULL`, check); err != nil {
+		return fmt.Errorf("check master key: %w", err)
+	}
+	var stored []byte
+	if err := db.pool.QueryRow(ctx, `SELECT master_key_check FROM saa_instance`).Scan(&stored); err != nil {
+		return fmt.Errorf("check master key: %w", err)
+	}
+	if !hmac.Equal(stored, check) {
+		return ErrMasterKeyMismatch
+	}
+	return nil
+}
 
 // pgSecrets is a PostgreSQL secrets.Backend on one table of sealed
 // blobs. The values arrive already sealed by host/secrets; this file never
