@@ -1,6 +1,8 @@
 // Package dbosengine runs agents durably with DBOS Transact for Go, on a
-// SQLite system database under the data dir. It is the only package that
-// imports DBOS: the rest of SAA sees agents.Engine.
+// SQLite system database under the data dir, or, when replicas share a
+// PostgreSQL database (SAA_DATABASE_URL), on that database in DBOS's own
+// schema. It is the only package that imports DBOS: the rest of SAA sees
+// agents.Engine.
 //
 // Each run is a DBOS workflow whose id is the run id; each model call, tool
 // call and approval is a DBOS step, recorded before the next begins. After a
@@ -13,9 +15,11 @@
 package dbosengine
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,8 +46,17 @@ const workflowName = "saa.agent_run"
 
 // Config configures an Engine.
 type Config struct {
-	// DataDir holds the system database, agents.db.
+	// DataDir holds the system database, agents.db, when DatabaseURL is
+	// empty.
 	DataDir string
+	// DatabaseURL, if set, is the PostgreSQL database (postgres://...)
+	// that holds the system database instead, in the schema "dbos".
+	DatabaseURL string
+	// ExecutorID names this process to DBOS; default "local". Replicas on
+	// one database need distinct ids, each stable across its restarts:
+	// DBOS recovers at launch the pending runs of its own executor id
+	// only, so a replica never resumes a run another live replica holds.
+	ExecutorID string
 	// Runner runs the loop; its Approver is replaced by the engine's.
 	Runner *agents.Runner
 	// Sender and WebhookKey enable signed callbacks (host/runs' format).
@@ -90,8 +103,12 @@ type input struct {
 // New opens the system database, registers the workflow and launches DBOS,
 // which recovers the runs a previous process left pending.
 func New(ctx context.Context, cfg Config) (*Engine, error) {
-	if cfg.Runner == nil || cfg.DataDir == "" {
-		return nil, errors.New("dbosengine: runner and data dir are required")
+	if cfg.Runner == nil || (cfg.DataDir == "" && cfg.DatabaseURL == "") {
+		return nil, errors.New("dbosengine: runner and data dir or database URL are required")
+	}
+	dbURL, err := systemDatabase(cfg)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.Sender != nil && len(cfg.WebhookKey) < runs.WebhookKeySize {
 		return nil, errors.New("dbosengine: callbacks need a webhook key")
@@ -106,9 +123,9 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	e.cfg.Runner = &runner
 	dctx, err := dbos.NewContext(context.WithoutCancel(ctx), dbos.Config{
 		AppName:            "saa-agents",
-		DatabaseURL:        "sqlite:" + filepath.Join(cfg.DataDir, "agents.db"),
+		DatabaseURL:        dbURL,
 		ApplicationVersion: appVersion,
-		ExecutorID:         "local",
+		ExecutorID:         cmp.Or(cfg.ExecutorID, "local"),
 		Logger:             quiet(log),
 	})
 	if err != nil {
@@ -121,6 +138,18 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	e.dctx = dctx
 	return e, nil
+}
+
+// systemDatabase returns the URL of DBOS's system database for cfg: the
+// PostgreSQL database if one is set, else SQLite under the data dir.
+func systemDatabase(cfg Config) (string, error) {
+	if cfg.DatabaseURL == "" {
+		return "sqlite:" + filepath.Join(cfg.DataDir, "agents.db"), nil
+	}
+	if !strings.HasPrefix(cfg.DatabaseURL, "postgres://") && !strings.HasPrefix(cfg.DatabaseURL, "postgresql://") {
+		return "", errors.New("dbosengine: the database URL must be postgres://")
+	}
+	return cfg.DatabaseURL, nil
 }
 
 // quiet passes DBOS's warnings and errors on, not its chatter.
@@ -324,6 +353,12 @@ func (e *Engine) Get(ctx context.Context, id string) (agents.RunView, error) {
 func clientOf(st dbos.WorkflowStatus) string {
 	if in, ok := st.Input.(input); ok {
 		return in.Principal.ClientID
+	}
+	if s, ok := st.Input.(string); ok { // the stored JSON, as DBOS returns it for another executor's run
+		var in input
+		if json.Unmarshal([]byte(s), &in) == nil {
+			return in.Principal.ClientID
+		}
 	}
 	if m, ok := st.Input.(map[string]any); ok {
 		if p, ok := m["principal"].(map[string]any); ok {
