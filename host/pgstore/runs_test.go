@@ -1,18 +1,26 @@
 package pgstore_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/secure-agent/saa/host/pgstore"
 	"github.com/secure-agent/saa/host/runs/runstore"
 	"github.com/secure-agent/saa/host/runs/runstore/runstoretest"
+	"github.com/secure-agent/saa/internal/pgtest"
 )
 
 // openNew opens a new, empty database for t.
-func openNew(t *testing.T) *pgstore.DB {
+func openNew(t testing.TB) *pgstore.DB {
 	t.Helper()
-	url, _ := newDatabase(t)
-	return Open(t, url)
+	c := pgtest.Get(t)
+	name, _ := c.NewDatabase(t)
+	db, err := pgstore.Open(context.Background(), c.DSN(name, pgtest.Superuser, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 func TestRunStoreConformance(t *testing.T) {
