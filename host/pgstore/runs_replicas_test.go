@@ -11,15 +11,24 @@ import (
 	"github.com/secure-agent/saa/host/pgstore"
 	"github.com/secure-agent/saa/host/runs/runstore"
 	"github.com/secure-agent/saa/host/runs/runstore/runstoretest"
+	"github.com/secure-agent/saa/internal/pgtest"
 )
 
 // replicas opens n pools on one new database, as n replicas would.
-func replicas(t *testing.T, n int) []*pgstore.DB {
+func replicas(t *testing.T, n int) []*pgstore.DB { return replicasTB(t, n) }
+
+func replicasTB(t testing.TB, n int) []*pgstore.DB {
 	t.Helper()
-	url, _ := newDatabase(t)
+	c := pgtest.Get(t)
+	name, _ := c.NewDatabase(t)
 	out := make([]*pgstore.DB, n)
 	for i := range out {
-		out[i] = Open(t, url)
+		db, err := pgstore.Open(context.Background(), c.DSN(name, pgtest.Superuser, ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		out[i] = db
 	}
 	return out
 }
