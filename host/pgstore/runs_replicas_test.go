@@ -183,3 +183,38 @@ func TestRunQuotaAcrossReplicas(t *testing.T) {
 		t.Errorf("created %d, refused %d, usage %+v; want exactly %d created", created, refused, u, limit)
 	}
 }
+
+// The agent runs of a replica that stopped beating are taken over by one
+// replica only, however many ask at once; a live replica's never are.
+func TestAgentExecutorTakenOverOnce(t *testing.T) {
+	ctx := context.Background()
+	dbs := replicas(t, 2)
+	now := time.Now()
+	if err := dbs[0].AgentExecutors().Beat(ctx, "dead", now.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := dbs[1].AgentExecutors().Beat(ctx, "alive", now); err != nil {
+		t.Fatal(err)
+	}
+	if err := dbs[1].AgentExecutors().Beat(ctx, "", now); err == nil {
+		t.Error("a beat without an id succeeded")
+	}
+	var mu sync.Mutex
+	var got []string
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			ids, err := dbs[i%2].AgentExecutors().TakeOver(ctx, now.Add(-time.Minute))
+			if err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			got = append(got, ids...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if len(got) != 1 || got[0] != "dead" {
+		t.Errorf("taken over: %v, want [dead] once", got)
+	}
+}

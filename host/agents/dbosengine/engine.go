@@ -1,8 +1,9 @@
 // Package dbosengine runs agents durably with DBOS Transact for Go, on a
 // SQLite system database under the data dir, or, when replicas share a
 // PostgreSQL database (SAA_DATABASE_URL), on that database in DBOS's own
-// schema. It is the only package that imports DBOS: the rest of SAA sees
-// agents.Engine.
+// schema, each replica its own DBOS executor (takeover.go: a dead one's
+// runs are resumed by one other). It is the only package that imports
+// DBOS: the rest of SAA sees agents.Engine.
 //
 // Each run is a DBOS workflow whose id is the run id; each model call, tool
 // call and approval is a DBOS step, recorded before the next begins. After a
@@ -57,6 +58,11 @@ type Config struct {
 	// DBOS recovers at launch the pending runs of its own executor id
 	// only, so a replica never resumes a run another live replica holds.
 	ExecutorID string
+	// Executors, if set (with DatabaseURL), lets replicas take over the
+	// runs of one that died; ExecutorTimeout is how long a replica may go
+	// without a sign of life first (default DefaultExecutorTimeout).
+	Executors       Executors
+	ExecutorTimeout time.Duration
 	// Runner runs the loop; its Approver is replaced by the engine's.
 	Runner *agents.Runner
 	// Sender and WebhookKey enable signed callbacks (host/runs' format).
@@ -77,6 +83,10 @@ type Engine struct {
 
 	mu   sync.Mutex
 	live map[string]*liveRun
+
+	// stopWatch ends the executor watch, watched once it has.
+	stopWatch chan struct{}
+	watched   chan struct{}
 }
 
 var _ agents.Engine = (*Engine)(nil)
@@ -110,6 +120,9 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Executors != nil && cfg.DatabaseURL == "" {
+		return nil, errors.New("dbosengine: executors are for replicas sharing a database URL")
+	}
 	if cfg.Sender != nil && len(cfg.WebhookKey) < runs.WebhookKeySize {
 		return nil, errors.New("dbosengine: callbacks need a webhook key")
 	}
@@ -137,6 +150,16 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("launch agents engine: %w", err)
 	}
 	e.dctx = dctx
+	if cfg.Executors != nil {
+		if e.cfg.ExecutorTimeout <= 0 {
+			e.cfg.ExecutorTimeout = DefaultExecutorTimeout
+		}
+		e.stopWatch, e.watched = make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(e.watched)
+			e.watch(e.stopWatch)
+		}()
+	}
 	return e, nil
 }
 
@@ -168,6 +191,10 @@ func (f levelFilter) Enabled(ctx context.Context, l slog.Level) bool {
 
 // Shutdown stops DBOS; runs in flight stay pending and resume at the next New.
 func (e *Engine) Shutdown(timeout time.Duration) {
+	if e.stopWatch != nil {
+		close(e.stopWatch)
+		<-e.watched
+	}
 	// Cancelling DBOS's own context interrupts the steps in flight without
 	// recording them; cancelling the runs' contexts would record them as
 	// canceled.
