@@ -19,7 +19,7 @@ func FuzzIdempotencyKey(f *testing.F) {
 		f.Add("client", seed)
 	}
 	f.Add("c'--", "k")
-	s := openNew(f).Idempotency()
+	s := newRunsDB(f).Idempotency()
 	now := time.Now()
 	f.Fuzz(func(t *testing.T, client, key string) {
 		ctx := context.Background()

@@ -28,10 +28,10 @@ func BenchmarkRunLifecycle(b *testing.B) {
 		benchLifecycle(b, []runstore.Store{db.Runs()})
 	})
 	b.Run("postgres", func(b *testing.B) {
-		benchLifecycle(b, []runstore.Store{openNew(b).Runs()})
+		benchLifecycle(b, []runstore.Store{newRunsDB(b).Runs()})
 	})
 	b.Run("postgres-2-pools", func(b *testing.B) {
-		dbs := replicasTB(b, 2)
+		dbs := runsReplicasTB(b, 2)
 		benchLifecycle(b, []runstore.Store{dbs[0].Runs(), dbs[1].Runs()})
 	})
 }

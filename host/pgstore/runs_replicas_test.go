@@ -14,10 +14,10 @@ import (
 	"github.com/secure-agent/saa/internal/pgtest"
 )
 
-// replicas opens n pools on one new database, as n replicas would.
-func replicas(t *testing.T, n int) []*pgstore.DB { return replicasTB(t, n) }
+// runsReplicas opens n pools on one new database, as n replicas would.
+func runsReplicas(t *testing.T, n int) []*pgstore.DB { return runsReplicasTB(t, n) }
 
-func replicasTB(t testing.TB, n int) []*pgstore.DB {
+func runsReplicasTB(t testing.TB, n int) []*pgstore.DB {
 	t.Helper()
 	c := pgtest.Get(t)
 	name, _ := c.NewDatabase(t)
@@ -37,7 +37,7 @@ func replicasTB(t testing.TB, n int) []*pgstore.DB {
 // different runs, and every run is claimed exactly once.
 func TestRunsClaimedOnceAcrossReplicas(t *testing.T) {
 	ctx := context.Background()
-	dbs := replicas(t, 2)
+	dbs := runsReplicas(t, 2)
 	const runs = 40
 	for i := range runs {
 		r := runstoretest.Sample(fmt.Sprintf("run-%02d", i))
@@ -85,7 +85,7 @@ func TestRunsClaimedOnceAcrossReplicas(t *testing.T) {
 // replica sees the run as its dead replica's.
 func TestRunLeaseExpires(t *testing.T) {
 	ctx := context.Background()
-	dbs := replicas(t, 2)
+	dbs := runsReplicas(t, 2)
 	a, b := dbs[0].Runs(), dbs[1].Runs()
 	now := time.Now()
 	for _, id := range []string{"held", "lapsed"} {
@@ -147,7 +147,7 @@ func expiredIDs(t *testing.T, s runstore.LeaseStore, now time.Time) []string {
 // Quota checks are race-free across replicas: runs created at once for one
 // client through two pools never pass the limit together.
 func TestRunQuotaAcrossReplicas(t *testing.T) {
-	dbs := replicas(t, 2)
+	dbs := runsReplicas(t, 2)
 	const limit = 5
 	errFull := errors.New("over quota")
 	check := func(u runstore.Usage) error {
@@ -188,7 +188,7 @@ func TestRunQuotaAcrossReplicas(t *testing.T) {
 // replica only, however many ask at once; a live replica's never are.
 func TestAgentExecutorTakenOverOnce(t *testing.T) {
 	ctx := context.Background()
-	dbs := replicas(t, 2)
+	dbs := runsReplicas(t, 2)
 	now := time.Now()
 	if err := dbs[0].AgentExecutors().Beat(ctx, "dead", now.Add(-time.Hour)); err != nil {
 		t.Fatal(err)

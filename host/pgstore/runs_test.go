@@ -10,8 +10,8 @@ import (
 	"github.com/secure-agent/saa/internal/pgtest"
 )
 
-// openNew opens a new, empty database for t.
-func openNew(t testing.TB) *pgstore.DB {
+// newRunsDB opens a new, empty database for t.
+func newRunsDB(t testing.TB) *pgstore.DB {
 	t.Helper()
 	c := pgtest.Get(t)
 	name, _ := c.NewDatabase(t)
@@ -25,12 +25,12 @@ func openNew(t testing.TB) *pgstore.DB {
 
 func TestRunStoreConformance(t *testing.T) {
 	runstoretest.TestStore(t, func(t *testing.T) runstore.Store {
-		return openNew(t).Runs()
+		return newRunsDB(t).Runs()
 	})
 }
 
 func TestIdempotencyStoreConformance(t *testing.T) {
 	runstoretest.TestIdempotencyStore(t, func(t *testing.T) runstore.IdempotencyStore {
-		return openNew(t).Idempotency()
+		return newRunsDB(t).Idempotency()
 	})
 }
