@@ -35,8 +35,17 @@ const beatsPerTimeout = 6
 func (e *Engine) watch(stop <-chan struct{}) {
 	t := time.NewTicker(e.cfg.ExecutorTimeout / beatsPerTimeout)
 	defer t.Stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-stop: // a database that hangs must not hold Shutdown
+		case <-ctx.Done():
+		}
+		cancel()
+	}()
 	for {
-		if err := e.beatAndTakeOver(context.Background()); err != nil {
+		if err := e.beatAndTakeOver(ctx); err != nil && ctx.Err() == nil {
 			e.log.Error("agent executors", "err", err)
 		}
 		select {
