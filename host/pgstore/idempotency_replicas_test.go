@@ -14,7 +14,7 @@ import (
 // An idempotency key is unique across replicas: of claims racing through
 // two pools, exactly one wins, and every loser sees the winner's record.
 func TestIdempotencyKeyUniqueAcrossReplicas(t *testing.T) {
-	dbs := replicas(t, 2)
+	dbs := runsReplicas(t, 2)
 	now := time.Now()
 	for k := range 5 {
 		key := fmt.Sprint("key-", k)
@@ -52,7 +52,7 @@ func TestIdempotencyKeyUniqueAcrossReplicas(t *testing.T) {
 // The idempotency quota is race-free across replicas, and a refused claim
 // leaves nothing behind.
 func TestIdempotencyQuotaAcrossReplicas(t *testing.T) {
-	dbs := replicas(t, 2)
+	dbs := runsReplicas(t, 2)
 	now := time.Now()
 	errFull := errors.New("over quota")
 	check := func(u runstore.Usage) error {

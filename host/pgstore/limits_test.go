@@ -9,6 +9,6 @@ import (
 
 func TestClientLimitsConformance(t *testing.T) {
 	limitstest.TestDocumentStore(t, func(t *testing.T) httpapi.DocumentStore {
-		return openNew(t).ClientLimits()
+		return newRunsDB(t).ClientLimits()
 	})
 }

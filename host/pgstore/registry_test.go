@@ -9,6 +9,6 @@ import (
 
 func TestRegistryStoreConformance(t *testing.T) {
 	registrytest.TestStore(t, func(t *testing.T) registry.Store {
-		return openNew(t).Registry()
+		return newRunsDB(t).Registry()
 	})
 }

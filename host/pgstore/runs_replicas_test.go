@@ -11,15 +11,24 @@ import (
 	"github.com/secure-agent/saa/host/pgstore"
 	"github.com/secure-agent/saa/host/runs/runstore"
 	"github.com/secure-agent/saa/host/runs/runstore/runstoretest"
+	"github.com/secure-agent/saa/internal/pgtest"
 )
 
-// replicas opens n pools on one new database, as n replicas would.
-func replicas(t *testing.T, n int) []*pgstore.DB {
+// runsReplicas opens n pools on one new database, as n replicas would.
+func runsReplicas(t *testing.T, n int) []*pgstore.DB { return runsReplicasTB(t, n) }
+
+func runsReplicasTB(t testing.TB, n int) []*pgstore.DB {
 	t.Helper()
-	url, _ := newDatabase(t)
+	c := pgtest.Get(t)
+	name, _ := c.NewDatabase(t)
 	out := make([]*pgstore.DB, n)
 	for i := range out {
-		out[i] = Open(t, url)
+		db, err := pgstore.Open(context.Background(), c.DSN(name, pgtest.Superuser, ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		out[i] = db
 	}
 	return out
 }
@@ -28,7 +37,7 @@ func replicas(t *testing.T, n int) []*pgstore.DB {
 // different runs, and every run is claimed exactly once.
 func TestRunsClaimedOnceAcrossReplicas(t *testing.T) {
 	ctx := context.Background()
-	dbs := replicas(t, 2)
+	dbs := runsReplicas(t, 2)
 	const runs = 40
 	for i := range runs {
 		r := runstoretest.Sample(fmt.Sprintf("run-%02d", i))
@@ -76,7 +85,7 @@ func TestRunsClaimedOnceAcrossReplicas(t *testing.T) {
 // replica sees the run as its dead replica's.
 func TestRunLeaseExpires(t *testing.T) {
 	ctx := context.Background()
-	dbs := replicas(t, 2)
+	dbs := runsReplicas(t, 2)
 	a, b := dbs[0].Runs(), dbs[1].Runs()
 	now := time.Now()
 	for _, id := range []string{"held", "lapsed"} {
@@ -138,7 +147,7 @@ func expiredIDs(t *testing.T, s runstore.LeaseStore, now time.Time) []string {
 // Quota checks are race-free across replicas: runs created at once for one
 // client through two pools never pass the limit together.
 func TestRunQuotaAcrossReplicas(t *testing.T) {
-	dbs := replicas(t, 2)
+	dbs := runsReplicas(t, 2)
 	const limit = 5
 	errFull := errors.New("over quota")
 	check := func(u runstore.Usage) error {
@@ -172,5 +181,40 @@ func TestRunQuotaAcrossReplicas(t *testing.T) {
 	}
 	if created != limit || refused != 20-limit || u.Count != limit {
 		t.Errorf("created %d, refused %d, usage %+v; want exactly %d created", created, refused, u, limit)
+	}
+}
+
+// The agent runs of a replica that stopped beating are taken over by one
+// replica only, however many ask at once; a live replica's never are.
+func TestAgentExecutorTakenOverOnce(t *testing.T) {
+	ctx := context.Background()
+	dbs := runsReplicas(t, 2)
+	now := time.Now()
+	if err := dbs[0].AgentExecutors().Beat(ctx, "dead", now.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := dbs[1].AgentExecutors().Beat(ctx, "alive", now); err != nil {
+		t.Fatal(err)
+	}
+	if err := dbs[1].AgentExecutors().Beat(ctx, "", now); err == nil {
+		t.Error("a beat without an id succeeded")
+	}
+	var mu sync.Mutex
+	var got []string
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			ids, err := dbs[i%2].AgentExecutors().TakeOver(ctx, now.Add(-time.Minute))
+			if err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			got = append(got, ids...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if len(got) != 1 || got[0] != "dead" {
+		t.Errorf("taken over: %v, want [dead] once", got)
 	}
 }

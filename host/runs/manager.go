@@ -77,6 +77,10 @@ type Manager struct {
 	// nil otherwise; owner names this Manager in the leases it holds.
 	leases runstore.LeaseStore
 	owner  string
+	// stopLeases ends the lease loop, which outlives the workers: a run
+	// draining at shutdown keeps its lease.
+	stopLeases context.CancelFunc
+	leaseLoops sync.WaitGroup
 
 	mu         sync.Mutex
 	state      managerState
@@ -175,7 +179,9 @@ func (m *Manager) Start(ctx context.Context) error {
 	work := m.work
 	if m.shared() {
 		work = m.claimWork
-		m.bg.Go(m.leaseLoop)
+		var leaseCtx context.Context
+		leaseCtx, m.stopLeases = context.WithCancel(life)
+		m.leaseLoops.Go(func() { m.leaseLoop(leaseCtx) })
 	}
 	for range m.cfg.Workers {
 		m.workers.Go(func() { work(takeCtx) })
@@ -212,11 +218,21 @@ func (m *Manager) Shutdown(ctx context.Context) error {
 	select {
 	case <-done:
 		m.cancelRuns()
+		m.stopLeaseLoop()
 		return nil
 	case <-ctx.Done():
 		m.cancelRuns()
 		<-done
+		m.stopLeaseLoop()
 		return ctx.Err()
+	}
+}
+
+// stopLeaseLoop stops renewing leases, once no run is in flight here.
+func (m *Manager) stopLeaseLoop() {
+	if m.stopLeases != nil {
+		m.stopLeases()
+		m.leaseLoops.Wait()
 	}
 }
 

@@ -161,3 +161,35 @@ func TestIdempotentCallAcrossReplicas(t *testing.T) {
 		t.Errorf("same key, other input = %v, want ErrIdempotencyConflict", err)
 	}
 }
+
+// A replica shutting down keeps renewing the lease of a run it drains, so
+// no other replica takes the run for dead meanwhile.
+func TestReplicaDrainKeepsItsLease(t *testing.T) {
+	dbs, _ := pgReplicas(t, 2)
+	slow := newBlocker()
+	ttl := func(c *Config) { c.Workers, c.LeaseTTL = 1, 300*time.Millisecond }
+	a := startReplica(t, dbs[0], slow, ttl)
+	r := submit(t, a, Request{Input: []byte(`{}`)})
+	<-slow.started
+	done := make(chan error, 1)
+	go func() { done <- a.Shutdown(context.Background()) }()
+	b := startReplica(t, dbs[1], &echo{}, ttl)
+	// Several lease lengths pass while a drains; b's takeover runs meanwhile.
+	deadline := time.Now().Add(5 * 300 * time.Millisecond)
+	checkFor(t, wait, 50*time.Millisecond, func() error {
+		if got, err := b.Get(context.Background(), alice, r.ID); err != nil || got.Status != StatusRunning {
+			t.Fatalf("while draining: %s %s, %v; want still running", got.Status, got.ErrorKind, err)
+		}
+		if time.Now().Before(deadline) {
+			return errors.New("draining")
+		}
+		return nil
+	})
+	close(slow.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := waitFor(t, b, r.ID, finished); got.Status != StatusSucceeded {
+		t.Errorf("the drained run = %s %s, want succeeded", got.Status, got.ErrorKind)
+	}
+}

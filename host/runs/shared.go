@@ -56,18 +56,21 @@ func (m *Manager) claimWork(ctx context.Context) {
 }
 
 // leaseLoop renews this replica's leases and takes over what dead
-// replicas left, until the manager stops.
-func (m *Manager) leaseLoop() {
+// replicas left, until ctx ends (after the last run here finished).
+func (m *Manager) leaseLoop(ctx context.Context) {
 	t := time.NewTicker(m.cfg.LeaseTTL / 3)
 	defer t.Stop()
 	for {
 		select {
 		case <-t.C:
-		case <-m.bgCtx.Done():
+		case <-ctx.Done():
 			return
 		}
-		if _, err := m.leases.RenewLeases(m.bgCtx, m.owner, time.Now().Add(m.cfg.LeaseTTL)); err != nil && m.bgCtx.Err() == nil {
+		if _, err := m.leases.RenewLeases(ctx, m.owner, time.Now().Add(m.cfg.LeaseTTL)); err != nil && ctx.Err() == nil {
 			m.log.Error("renew run leases", logErr, err)
+		}
+		if m.bgCtx.Err() != nil {
+			continue // stopping: only keep the leases of the runs draining
 		}
 		if err := m.takeOver(m.bgCtx); err != nil && m.bgCtx.Err() == nil {
 			m.log.Error("take over runs", logErr, err)

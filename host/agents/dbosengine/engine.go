@@ -1,6 +1,9 @@
 // Package dbosengine runs agents durably with DBOS Transact for Go, on a
-// SQLite system database under the data dir. It is the only package that
-// imports DBOS: the rest of SAA sees agents.Engine.
+// SQLite system database under the data dir, or, when replicas share a
+// PostgreSQL database (SAA_DATABASE_URL), on that database in DBOS's own
+// schema, each replica its own DBOS executor (takeover.go: a dead one's
+// runs are resumed by one other). It is the only package that imports
+// DBOS: the rest of SAA sees agents.Engine.
 //
 // Each run is a DBOS workflow whose id is the run id; each model call, tool
 // call and approval is a DBOS step, recorded before the next begins. After a
@@ -13,6 +16,7 @@
 package dbosengine
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -43,8 +47,22 @@ const workflowName = "saa.agent_run"
 
 // Config configures an Engine.
 type Config struct {
-	// DataDir holds the system database, agents.db.
+	// DataDir holds the system database, agents.db, when DatabaseURL is
+	// empty.
 	DataDir string
+	// DatabaseURL, if set, is the PostgreSQL database (postgres://...)
+	// that holds the system database instead, in the schema "dbos".
+	DatabaseURL string
+	// ExecutorID names this process to DBOS; default "local". Replicas on
+	// one database need distinct ids, each stable across its restarts:
+	// DBOS recovers at launch the pending runs of its own executor id
+	// only, so a replica never resumes a run another live replica holds.
+	ExecutorID string
+	// Executors, if set (with DatabaseURL), lets replicas take over the
+	// runs of one that died; ExecutorTimeout is how long a replica may go
+	// without a sign of life first (default DefaultExecutorTimeout).
+	Executors       Executors
+	ExecutorTimeout time.Duration
 	// Runner runs the loop; its Approver is replaced by the engine's.
 	Runner *agents.Runner
 	// Sender and WebhookKey enable signed callbacks (host/runs' format).
@@ -65,6 +83,10 @@ type Engine struct {
 
 	mu   sync.Mutex
 	live map[string]*liveRun
+
+	// stopWatch ends the executor watch, watched once it has.
+	stopWatch chan struct{}
+	watched   chan struct{}
 }
 
 var _ agents.Engine = (*Engine)(nil)
@@ -94,8 +116,15 @@ type input struct {
 // New opens the system database, registers the workflow and launches DBOS,
 // which recovers the runs a previous process left pending.
 func New(ctx context.Context, cfg Config) (*Engine, error) {
-	if cfg.Runner == nil || cfg.DataDir == "" {
-		return nil, errors.New("dbosengine: runner and data dir are required")
+	if cfg.Runner == nil || (cfg.DataDir == "" && cfg.DatabaseURL == "") {
+		return nil, errors.New("dbosengine: runner and data dir or database URL are required")
+	}
+	dbURL, err := systemDatabase(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Executors != nil && cfg.DatabaseURL == "" {
+		return nil, errors.New("dbosengine: executors are for replicas sharing a database URL")
 	}
 	if cfg.Sender != nil && len(cfg.WebhookKey) < runs.WebhookKeySize {
 		return nil, errors.New("dbosengine: callbacks need a webhook key")
@@ -110,9 +139,9 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 	e.cfg.Runner = &runner
 	dctx, err := dbos.NewContext(context.WithoutCancel(ctx), dbos.Config{
 		AppName:            "saa-agents",
-		DatabaseURL:        "sqlite:" + filepath.Join(cfg.DataDir, "agents.db"),
+		DatabaseURL:        dbURL,
 		ApplicationVersion: appVersion,
-		ExecutorID:         "local",
+		ExecutorID:         cmp.Or(cfg.ExecutorID, "local"),
 		Logger:             quiet(log),
 	})
 	if err != nil {
@@ -124,7 +153,29 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("launch agents engine: %w", err)
 	}
 	e.dctx = dctx
+	if cfg.Executors != nil {
+		if e.cfg.ExecutorTimeout <= 0 {
+			e.cfg.ExecutorTimeout = DefaultExecutorTimeout
+		}
+		e.stopWatch, e.watched = make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(e.watched)
+			e.watch(e.stopWatch)
+		}()
+	}
 	return e, nil
+}
+
+// systemDatabase returns the URL of DBOS's system database for cfg: the
+// PostgreSQL database if one is set, else SQLite under the data dir.
+func systemDatabase(cfg Config) (string, error) {
+	if cfg.DatabaseURL == "" {
+		return "sqlite:" + filepath.Join(cfg.DataDir, "agents.db"), nil
+	}
+	if !strings.HasPrefix(cfg.DatabaseURL, "postgres://") && !strings.HasPrefix(cfg.DatabaseURL, "postgresql://") {
+		return "", errors.New("dbosengine: the database URL must be postgres://")
+	}
+	return cfg.DatabaseURL, nil
 }
 
 // quiet passes DBOS's warnings and errors on, not its chatter.
@@ -143,6 +194,10 @@ func (f levelFilter) Enabled(ctx context.Context, l slog.Level) bool {
 
 // Shutdown stops DBOS; runs in flight stay pending and resume at the next New.
 func (e *Engine) Shutdown(timeout time.Duration) {
+	if e.stopWatch != nil {
+		close(e.stopWatch)
+		<-e.watched
+	}
 	// Cancelling DBOS's own context interrupts the steps in flight without
 	// recording them; cancelling the runs' contexts would record them as
 	// canceled.

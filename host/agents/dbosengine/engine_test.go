@@ -21,46 +21,158 @@ import (
 	"github.com/secure-agent/saa/host/httpapi"
 	"github.com/secure-agent/saa/host/llm"
 	"github.com/secure-agent/saa/host/llm/llmtest"
+	"github.com/secure-agent/saa/host/pgstore"
 	"github.com/secure-agent/saa/host/runs"
+	"github.com/secure-agent/saa/internal/pgtest"
 )
 
 var webhookKey = []byte(strings.Repeat("w", runs.WebhookKeySize))
 
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
 // world is what engines of one test share: plugins, the GitHub stand-in,
-// the fake model and the data dir.
+// the fake model and the data dir, or the PostgreSQL database.
 type world struct {
-	rt   *host.Runtime
-	gh   *agentstest.GitHub
-	fake *llmtest.Server
-	dir  string
+	rt    *host.Runtime
+	gh    *agentstest.GitHub
+	fake  *llmtest.Server
+	dir   string
+	dbURL string
+	// executors, if set, lets the engines take over each other's runs.
+	executors dbosengine.Executors
 }
 
 // TestEngine shares one runtime between its cases (compiling plugins is
-// slow); each case has its own fake model and data dir.
+// slow); each case has its own fake model, and its own data dir (SQLite)
+// or database (PostgreSQL, skipped loudly where none is installed).
 func TestEngine(t *testing.T) {
 	gh := agentstest.NewGitHub(t)
-	base := &world{gh: gh, rt: agentstest.Runtime(t, gh)}
-	with := func(f func(*testing.T, *world)) func(*testing.T) {
+	rt := agentstest.Runtime(t, gh)
+	for _, backend := range []string{"sqlite", "postgres"} {
+		with := func(f func(*testing.T, *world)) func(*testing.T) {
+			return func(t *testing.T) {
+				w := &world{rt: rt, gh: gh, fake: llmtest.New(t, script()...), dir: t.TempDir()}
+				if backend == "postgres" {
+					c := pgtest.Get(t)
+					name, _ := c.NewDatabase(t)
+					w.dir, w.dbURL = "", c.DSN(name, pgtest.Superuser, "")
+				}
+				f(t, w)
+			}
+		}
+		t.Run(backend, func(t *testing.T) {
+			t.Run("approve, complete, signed callback", with(testApproveThenComplete))
+			t.Run("a restart resumes without repeating steps", with(testRestartResumes))
+			t.Run("cancel and refusals", with(testCancelAndRefusals))
+			t.Run("idempotency keys and history", with(testIdempotencyAndHistory))
+			t.Run("a workflow runs durably and resumes", with(testWorkflowResumes))
+		})
+	}
+	onPostgres := func(f func(*testing.T, *world)) func(*testing.T) {
 		return func(t *testing.T) {
-			f(t, &world{rt: base.rt, gh: gh, fake: llmtest.New(t, script()...), dir: t.TempDir()})
+			c := pgtest.Get(t)
+			name, _ := c.NewDatabase(t)
+			f(t, &world{rt: rt, gh: gh, fake: llmtest.New(t, script()...), dbURL: c.DSN(name, pgtest.Superuser, "")})
 		}
 	}
-	t.Run("approve, complete, signed callback", with(testApproveThenComplete))
-	t.Run("a restart resumes without repeating steps", with(testRestartResumes))
-	t.Run("cancel and refusals", with(testCancelAndRefusals))
-	t.Run("idempotency keys and history", with(testIdempotencyAndHistory))
-	t.Run("a workflow runs durably and resumes", with(testWorkflowResumes))
+	t.Run("replicas on postgres", onPostgres(testReplicas))
+	t.Run("a dead replica's runs are taken over", onPostgres(testTakeOver))
 }
 
-func (w *world) engine(t *testing.T) *dbosengine.Engine {
+func TestConfigRefused(t *testing.T) {
+	runner := &agents.Runner{}
+	for name, cfg := range map[string]dbosengine.Config{
+		"no database":         {Runner: runner},
+		"not postgres":        {Runner: runner, DatabaseURL: "mysql://db/x"},
+		"sqlite as a URL":     {Runner: runner, DatabaseURL: "sqlite:/tmp/x.db"},
+		"executors on sqlite": {Runner: runner, DataDir: t.TempDir(), Executors: &pgstore.AgentExecutors{}},
+	} {
+		if _, err := dbosengine.New(context.Background(), cfg); err == nil {
+			t.Errorf("%s: New succeeded", name)
+		}
+	}
+}
+
+// Two replicas on one PostgreSQL database: one starting never resumes a
+// run the other holds (each recovers its own executor id's runs only), and
+// a replica restarted under its id resumes its own.
+func testReplicas(t *testing.T, w *world) {
+	a := w.engineAs(t, "replica-a")
+	v, err := a.Start(context.Background(), agents.StartRequest{Request: agents.Request{Agent: "triage", Input: "triage", Principal: principal}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, a, v.ID, agents.StatusWaitingForApproval)
+	b := w.engineAs(t, "replica-b")
+	defer b.Shutdown(5 * time.Second)
+	if got, err := b.Get(context.Background(), v.ID); err != nil || got.ClientID != "cli" || got.Status != agents.StatusQueued {
+		t.Errorf("the other replica reads the run as %+v, %v; want it stored, not running there", got, err)
+	}
+	if n := len(w.fake.Requests()); n != 3 {
+		t.Fatalf("a replica starting called the model for another's run: %d calls, want 3", n)
+	}
+	a.Shutdown(5 * time.Second)
+	a = w.engineAs(t, "replica-a") // the same replica, restarted
+	defer a.Shutdown(5 * time.Second)
+	v = waitStatus(t, a, v.ID, agents.StatusWaitingForApproval)
+	if err := a.Decide(context.Background(), v.ID, v.PendingApprovals[0].CallID, true, "", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, a, v.ID, agents.StatusSucceeded)
+	if n := len(w.fake.Requests()); n != 4 {
+		t.Errorf("%d model calls, want 4: each step once", n)
+	}
+}
+
+// A replica dies with an agent run paused for approval and never comes
+// back: another replica takes the run over, from its recorded steps (the
+// model is not called again), and it completes there.
+func testTakeOver(t *testing.T, w *world) {
+	db, err := pgstore.Open(context.Background(), w.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	w.executors = db.AgentExecutors()
+	before := len(w.gh.Created())
+	a := w.engineAs(t, "replica-a")
+	v, err := a.Start(context.Background(), agents.StartRequest{Request: agents.Request{Agent: "triage", Input: "triage", Principal: principal}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, a, v.ID, agents.StatusWaitingForApproval)
+	a.Shutdown(5 * time.Second) // it beats no more
+	b := w.engineAs(t, "replica-b")
+	defer b.Shutdown(5 * time.Second)
+	v = waitStatus(t, b, v.ID, agents.StatusWaitingForApproval)
+	if n := len(w.fake.Requests()); n != 3 {
+		t.Fatalf("the takeover called the model again: %d calls, want 3", n)
+	}
+	if err := b.Decide(context.Background(), v.ID, v.PendingApprovals[0].CallID, true, "", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, b, v.ID, agents.StatusSucceeded)
+	if len(w.gh.Created()) != before+1 || len(w.fake.Requests()) != 4 {
+		t.Errorf("issues %v, model calls %d; want each step once", w.gh.Created(), len(w.fake.Requests()))
+	}
+}
+
+func (w *world) engine(t *testing.T) *dbosengine.Engine { return w.engineAs(t, "replica-1") }
+
+// engineAs starts an engine under executor id.
+func (w *world) engineAs(t *testing.T, id string) *dbosengine.Engine {
 	t.Helper()
 	e, err := dbosengine.New(context.Background(), dbosengine.Config{
-		DataDir:    w.dir,
-		Runner:     &agents.Runner{Agents: agentstest.Agents(t), Models: agentstest.Model(t, w.fake), Invoker: w.rt},
-		Sender:     httpapi.NewCallbackSender(egress.New(egress.Config{AllowCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})),
-		WebhookKey: webhookKey,
-		Retry:      runs.RetryPolicy{MaxAttempts: 3, Base: 10 * time.Millisecond, Max: 20 * time.Millisecond},
-		Logger:     slog.New(slog.DiscardHandler),
+		DataDir:         w.dir,
+		DatabaseURL:     w.dbURL,
+		ExecutorID:      id,
+		Executors:       w.executors,
+		ExecutorTimeout: time.Second,
+		Runner:          &agents.Runner{Agents: agentstest.Agents(t), Models: agentstest.Model(t, w.fake), Invoker: w.rt},
+		Sender:          httpapi.NewCallbackSender(egress.New(egress.Config{AllowCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})),
+		WebhookKey:      webhookKey,
+		Retry:           runs.RetryPolicy{MaxAttempts: 3, Base: 10 * time.Millisecond, Max: 20 * time.Millisecond},
+		Logger:          slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		t.Fatal(err)
