@@ -230,7 +230,11 @@ func (e *Engine) Start(ctx context.Context, s agents.StartRequest) (agents.RunVi
 	if in.Request != "" {
 		// Two starts with one key may race past replay; DBOS keeps the
 		// first workflow of an id, so the loser is told here.
-		if prior, ok := e.storedInput(id); ok && prior.Request != in.Request {
+		prior, ok := e.storedInput(id)
+		if !ok {
+			return agents.RunView{}, fmt.Errorf("start run %s: its record cannot be read back", id)
+		}
+		if !sameRequest(prior, in.Request) {
 			e.mu.Lock()
 			if l, ok := e.live[id]; ok && !l.done { // the loser may have tracked it first
 				l.view.Agent, l.view.CreatedAt = prior.Agent, prior.CreatedAt
@@ -254,15 +258,27 @@ func requestHash(in input) string {
 
 // replay returns the run already started under an idempotency key's id, or
 // ErrRunNotFound; a run started with another request is a conflict.
+// A run another start is still creating (tracked, not yet stored) is left
+// to the check that follows RunWorkflow.
 func (e *Engine) replay(ctx context.Context, id, request string) (agents.RunView, error) {
 	v, err := e.Get(ctx, id)
 	if err != nil {
 		return agents.RunView{}, agents.ErrRunNotFound
 	}
-	if prior, ok := e.storedInput(id); ok && prior.Request != request {
-		return agents.RunView{}, runs.ErrIdempotencyConflict
+	prior, ok := e.storedInput(id)
+	switch {
+	case !ok:
+		return agents.RunView{}, agents.ErrRunNotFound
+	case sameRequest(prior, request):
+		return v, nil
 	}
-	return v, nil
+	return agents.RunView{}, runs.ErrIdempotencyConflict
+}
+
+// sameRequest reports whether prior was started with request; a run an
+// older binary started under a key has no fingerprint and matches.
+func sameRequest(prior input, request string) bool {
+	return prior.Request == "" || prior.Request == request
 }
 
 // storedInput reads a run's workflow input back from DBOS.
