@@ -1,13 +1,16 @@
 // Package llm calls large language models by API; SAA never hosts one. It
 // defines a small ChatModel interface (messages, tool definitions, tool
-// calls, usage, stop reasons) and an OpenAI-compatible provider for any
-// server speaking /v1/chat/completions (OpenAI, Azure, Ollama, vLLM,
-// LiteLLM, Groq...).
+// calls, usage, stop reasons, answers whole or streamed as deltas) and two
+// providers: OpenAI-compatible, for any server speaking
+// /v1/chat/completions (OpenAI, Azure, Ollama, vLLM, LiteLLM, Groq...), and
+// Anthropic's Messages API (/v1/messages) through its official SDK.
 //
 // Every request leaves through the egress guard (host/egress), exactly like
 // a plugin's: the provider's origin is the only destination allowed, and the
 // API key is a secret of the store that the guard injects into the
-// Authorization header as the request leaves. The key is read by the guard,
+// provider's key header (Authorization, or Anthropic's x-api-key) as the
+// request leaves. Streamed answers are opened through the guard too
+// (egress.Session.Open), redacted line by line. The key is read by the guard,
 // never by this package's callers: it is in no agent, prompt, log, run
 // record or error, and its echoes are scrubbed from what comes back.
 //
