@@ -69,7 +69,7 @@ func LoadDir(dir string) ([]Loaded, error) {
 // isManifestFile reports whether LoadDir should load e.
 func isManifestFile(e os.DirEntry) bool {
 	name := e.Name()
-	if e.IsDir() || strings.HasPrefix(name, ".") || name == "schema.json" || name == "agent.schema.json" {
+	if e.IsDir() || strings.HasPrefix(name, ".") || name == "schema.json" || name == "agent.schema.json" || name == "workflow.schema.json" {
 		return false
 	}
 	switch filepath.Ext(name) {

@@ -45,7 +45,7 @@ func TestCatalog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(c.Set().Names(), ","); got != "analyst,triage" || c.Set()["triage"] != files["triage"] {
+	if got := strings.Join(c.Set().Names(), ","); got != "analyst,ticket_report,triage" || c.Set()["triage"] != files["triage"] {
 		t.Fatalf("at load: %s", got)
 	}
 	runner := &agents.Runner{Catalog: c}

@@ -70,11 +70,16 @@ var ErrInvalid = errors.New("invalid agent definition")
 // DefinitionError rejects one field of one definition file.
 type DefinitionError struct {
 	File, Field, Reason string
+	// Kind is the definition's kind; empty means an agent.
+	Kind string
 }
 
-// Error returns "agent <file>: <field>: <reason>".
+// Error returns "<kind> <file>: <field>: <reason>".
 func (e *DefinitionError) Error() string {
-	s := "agent"
+	s := KindAgent
+	if e.Kind != "" {
+		s = e.Kind
+	}
 	if e.File != "" {
 		s += " " + e.File
 	}
@@ -212,6 +217,10 @@ func (s Set) checkRefs(files map[string]string) error {
 		d := s[n]
 		if d.Workflow != nil {
 			if err := s.checkSteps(files[n], "steps", d.Workflow.Steps); err != nil {
+				var de *DefinitionError
+				if errors.As(err, &de) {
+					de.Kind = KindWorkflow
+				}
 				return err
 			}
 			continue

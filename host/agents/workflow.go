@@ -66,16 +66,18 @@ type workflowDoc struct {
 func parseWorkflow(file string, data []byte) (*Definition, error) {
 	js, err := manifests.ValidateWorkflow(data)
 	if err != nil {
-		return nil, definitionErr(file, err)
+		de := definitionErr(file, err)
+		de.Kind = KindWorkflow
+		return nil, de
 	}
 	var doc workflowDoc
 	if err := json.Unmarshal(js, &doc); err != nil {
-		return nil, &DefinitionError{File: file, Reason: "decode: " + err.Error()}
+		return nil, &DefinitionError{File: file, Reason: "decode: " + err.Error(), Kind: KindWorkflow}
 	}
 	w := doc.Workflow
 	d := &Definition{Kind: KindWorkflow, Name: doc.Name, Description: doc.Description, Approval: doc.Approval, Limits: doc.Limits, Workflow: &w}
 	if derr := d.check(); derr != nil {
-		derr.File = file
+		derr.File, derr.Kind = file, KindWorkflow
 		return nil, derr
 	}
 	c := &wfCheck{ids: map[string]bool{}, all: map[string]bool{}}
@@ -86,7 +88,7 @@ func parseWorkflow(file string, data []byte) (*Definition, error) {
 		c.template("output", w.Output, visible)
 	}
 	if c.err != nil {
-		c.err.File = file
+		c.err.File, c.err.Kind = file, KindWorkflow
 		return nil, c.err
 	}
 	d.Tools, d.AgentsAsTools = c.actions, c.agents

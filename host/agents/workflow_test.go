@@ -58,7 +58,7 @@ func TestWorkflowDefinitionErrors(t *testing.T) {
 			if !errors.As(err, &de) || !errors.Is(err, agents.ErrInvalid) || de.File != "flow.yaml" {
 				t.Fatalf("err = %v, want a DefinitionError of flow.yaml", err)
 			}
-			if !strings.Contains(de.Field, c.field) || !strings.Contains(de.Error(), c.reason) {
+			if !strings.Contains(de.Field, c.field) || !strings.Contains(de.Error(), c.reason) || (c.name != "bad kind" && !strings.HasPrefix(de.Error(), "workflow flow.yaml: ")) {
 				t.Fatalf("err = %q (field %q), want field %q and %q", err, de.Field, c.field, c.reason)
 			}
 		})

@@ -124,12 +124,19 @@ func (a *Anthropic) classify(ctx context.Context, err error) error {
 	switch {
 	case errors.As(err, &apiErr):
 		kind := ErrProvider
-		if apiErr.StatusCode == http.StatusTooManyRequests || apiErr.StatusCode >= 500 {
+		// An error event in a stream comes with the stream's 200: its type
+		// says whether it may pass.
+		typ := string(apiErr.Type())
+		if apiErr.StatusCode == http.StatusTooManyRequests || apiErr.StatusCode >= 500 ||
+			typ == "overloaded_error" || typ == "rate_limit_error" || typ == "api_error" {
 			kind = ErrUnavailable
 		}
 		detail := apiErr.Message
 		if detail == "" {
 			detail = http.StatusText(apiErr.StatusCode)
+		}
+		if apiErr.StatusCode == http.StatusOK {
+			return fmt.Errorf("%w: %s: error event %s in the stream: %s", kind, a.name, clip(typ), clip(detail))
 		}
 		return fmt.Errorf("%w: %s: HTTP %d: %s", kind, a.name, apiErr.StatusCode, clip(detail))
 	case errors.Is(err, ErrUnavailable), errors.Is(err, ErrProvider):

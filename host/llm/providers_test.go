@@ -263,3 +263,18 @@ func TestAnthropicConversationShape(t *testing.T) {
 		t.Fatalf("messages = %s", fake.Requests()[0].Body)
 	}
 }
+
+// TestAnthropicErrorEvent: an error event in the middle of a stream fails
+// the call as the provider being unavailable (overloaded); the text before
+// it is not taken for the answer.
+func TestAnthropicErrorEvent(t *testing.T) {
+	fake := llmtest.NewAnthropic(t, llmtest.Turn{Content: "half an", StreamError: "overloaded_error"})
+	p := kinds[1].provider(t, fake, func(c *llm.Config) { c.MaxRetries = -1 })
+	r, err := p.Stream(context.Background(), request(), nil)
+	if !errors.Is(err, llm.ErrUnavailable) || r.Message.Content != "" {
+		t.Fatalf("= %+v, %v; want a provider error", r, err)
+	}
+	if !strings.Contains(err.Error(), "scripted stream failure") || !strings.Contains(err.Error(), "overloaded_error") {
+		t.Fatalf("err = %v does not say why", err)
+	}
+}

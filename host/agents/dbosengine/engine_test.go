@@ -66,6 +66,7 @@ func TestEngine(t *testing.T) {
 			t.Run("cancel and refusals", with(testCancelAndRefusals))
 			t.Run("idempotency keys and history", with(testIdempotencyAndHistory))
 			t.Run("a workflow runs durably and resumes", with(testWorkflowResumes))
+			t.Run("the model's text shows while it streams", with(testStreaming))
 		})
 	}
 	onPostgres := func(f func(*testing.T, *world)) func(*testing.T) {
@@ -435,5 +436,33 @@ func testWorkflowResumes(t *testing.T, w *world) {
 	v = waitStatus(t, e2, v.ID, agents.StatusSucceeded)
 	if len(w.gh.Created()) != before+1 || !strings.Contains(v.Output, `"filed":"then"`) || !strings.Contains(v.Output, "One urgent ticket.") {
 		t.Fatalf("issues %v, output %s", w.gh.Created(), v.Output)
+	}
+}
+
+// testStreaming: while the model writes, the run shows the text so far
+// (for delta events); the step holding the whole answer comes after.
+func testStreaming(t *testing.T, w *world) {
+	const answer = "a streamed answer, four characters at a time"
+	w.fake = llmtest.New(t, llmtest.Turn{Content: answer, ChunkDelay: 30 * time.Millisecond})
+	e := w.engine(t)
+	defer e.Shutdown(5 * time.Second)
+	p := host.Principal{ClientID: "cli", Subject: "cli", Scopes: []string{"agents:reader", "echo:call"}}
+	v, err := e.Start(context.Background(), agents.StartRequest{Request: agents.Request{Agent: "reader", Input: "x", Principal: p}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFor(t, func() error {
+		v, err := e.Get(context.Background(), v.ID)
+		if err != nil {
+			return err
+		}
+		if st := v.Streaming; st == nil || st.Text == "" || st.Text == answer || len(v.Steps) != 0 || st.Agent != "reader" {
+			return fmt.Errorf("not part way through: %+v, %d steps", st, len(v.Steps))
+		}
+		return nil
+	})
+	v = waitStatus(t, e, v.ID, agents.StatusSucceeded)
+	if v.Output != answer || v.Streaming != nil || len(v.Steps) != 1 || !w.fake.Requests()[0].Stream {
+		t.Fatalf("run = %+v", v)
 	}
 }

@@ -229,6 +229,10 @@ func streamMessage(w http.ResponseWriter, r *http.Request, model string, t Turn)
 			return
 		}
 	}
+	if t.StreamError != "" {
+		s.send("error", map[string]any{"type": "error", "error": map[string]any{"type": t.StreamError, "message": "scripted stream failure"}})
+		return
+	}
 	if s.send("message_delta", map[string]any{"type": "message_delta", "delta": map[string]any{"stop_reason": stop, "stop_sequence": nil},
 		"usage": map[string]any{"output_tokens": u.CompletionTokens}}) {
 		s.send("message_stop", map[string]any{"type": "message_stop"})

@@ -38,6 +38,9 @@ type Turn struct {
 	// ChunkDelay holds each streamed chunk back, so that a test sees the
 	// answer arrive in pieces.
 	ChunkDelay time.Duration
+	// StreamError, for Anthropic, ends a streamed answer after its content
+	// blocks with an error event of this type (such as overloaded_error).
+	StreamError string
 	// Usage is reported as is; zero means 10 prompt and 5 completion tokens.
 	Usage llm.Usage
 	// Status, when not 0 or 200, answers with this status and an OpenAI
