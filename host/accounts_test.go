@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/secure-agent/saa/host"
@@ -23,50 +24,94 @@ const perUserGitHub = `    format: "Bearer {{value}}"
     per_user: true
     oauth: { provider: github, scopes: [repo] }`
 
-// accountsRig runs the github plugin against a fake GitHub API that lists one
-// issue titled with the user its bearer token belongs to, and echoes the
-// Authorization header it got in the issue's URL.
-func accountsRig(t *testing.T) (*host.Runtime, *accountstest.FakeProvider, *[]string) {
+// accountsRig is one runtime (the plugin compiled once) running the github
+// plugin against a fake GitHub API that lists one issue titled with the
+// provider user its bearer token belongs to, and echoes the Authorization
+// header it got in the issue's URL. Each case uses its own subjects.
+type accountsRig struct {
+	rt *host.Runtime
+	f  *accountstest.FakeProvider
+
+	mu      sync.Mutex
+	bearers []string
+}
+
+func newAccountsRig(t *testing.T) *accountsRig {
 	t.Helper()
-	f := accountstest.NewFakeProvider(t)
-	var bearers []string
+	r := &accountsRig{f: accountstest.NewFakeProvider(t)}
 	api := http.NewServeMux()
-	api.HandleFunc("GET /repos/acme/widgets/issues", func(w http.ResponseWriter, r *http.Request) {
-		bearers = append(bearers, r.Header.Get("Authorization"))
-		user, ok := f.UserOfRequest(r)
+	api.HandleFunc("GET /repos/acme/widgets/issues", func(w http.ResponseWriter, req *http.Request) {
+		r.mu.Lock()
+		r.bearers = append(r.bearers, req.Header.Get("Authorization"))
+		r.mu.Unlock()
+		user, ok := r.f.UserOfRequest(req)
 		if !ok {
 			http.Error(w, "bad credentials", http.StatusUnauthorized)
 			return
 		}
 		json.NewEncoder(w).Encode([]map[string]any{{"number": 1, "title": user, "state": "open",
-			"html_url": "https://github.com/acme/widgets/issues/1?echo=" + r.Header.Get("Authorization")}})
+			"html_url": "https://github.com/acme/widgets/issues/1?echo=" + req.Header.Get("Authorization")}})
 	})
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	local := "http://api.test:" + strings.TrimPrefix(srv.URL, "http://127.0.0.1:")
 	p := plugintest.FirstParty("github")
 	p.Replace = map[string]string{"https://api.github.com": local, `    format: "Bearer {{value}}"`: perUserGitHub}
-	rt := newRuntimeWith(t, func(c *host.Config) {
+	r.rt = newRuntimeWith(t, func(c *host.Config) {
 		c.EgressAllowCIDRs = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 		c.Resolver = mapResolver{"api.test": netip.MustParseAddr("127.0.0.1")}
 		c.PluginConfig = map[string]map[string]string{"github": {"base_url": local}}
 		c.PublicURL = "https://saa.test"
 	}, p)
-	if _, err := rt.Accounts().SetProvider(context.Background(), f.Provider("github")); err != nil {
+	if _, err := r.rt.Accounts().SetProvider(context.Background(), r.f.Provider("github")); err != nil {
 		t.Fatal(err)
 	}
-	return rt, f, &bearers
+	return r
 }
 
-func listAs(rt *host.Runtime, client, subject string) (string, error) {
+// sent returns the Authorization headers the API got since mark.
+func (r *accountsRig) sent(mark int) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.bearers[mark:]...)
+}
+
+func (r *accountsRig) mark() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.bearers)
+}
+
+func (r *accountsRig) listAs(client, subject string) (string, error) {
 	p := host.Principal{ClientID: client, Subject: subject, Scopes: []string{"github:issues.read"}}
-	out, err := rt.Invoke(context.Background(), p, "github", "list_issues", []byte(`{"owner":"acme","repo":"widgets"}`))
+	out, err := r.rt.Invoke(context.Background(), p, "github", "list_issues", []byte(`{"owner":"acme","repo":"widgets"}`))
 	return string(out), err
 }
 
-func TestPerUserSecretNotConnected(t *testing.T) {
-	rt, _, bearers := accountsRig(t)
-	_, err := listAs(rt, "agent-1", "alice")
+// expire makes subject's token due for a refresh on the next call.
+func (r *accountsRig) expire(t *testing.T, subject string) {
+	t.Helper()
+	a, err := r.rt.Accounts().Store().Account(context.Background(), subject, "github")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Expiry = a.UpdatedAt
+	if err := r.rt.Accounts().Store().PutAccount(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestConnectedAccounts(t *testing.T) {
+	r := newAccountsRig(t)
+	t.Run("not connected", func(t *testing.T) { testNotConnected(t, r) })
+	t.Run("the subject's account only", func(t *testing.T) { testSubjectsOnly(t, r) })
+	t.Run("revoked refresh token", func(t *testing.T) { testReconnectNeeded(t, r) })
+	t.Run("provider down", func(t *testing.T) { testProviderDown(t, r) })
+}
+
+func testNotConnected(t *testing.T, r *accountsRig) {
+	mark := r.mark()
+	_, err := r.listAs("agent-1", "carol")
 	var ae *host.AccountError
 	if !errors.As(err, &ae) || !errors.Is(err, host.ErrAccountNotConnected) {
 		t.Fatalf("err = %v, want *host.AccountError", err)
@@ -74,22 +119,21 @@ func TestPerUserSecretNotConnected(t *testing.T) {
 	if ae.Provider != "github" || ae.Secret != "token" || ae.ConnectURL != "https://saa.test/account/connections/github/connect" || ae.Reconnect {
 		t.Fatalf("AccountError = %+v", ae)
 	}
-	if len(*bearers) != 0 {
-		t.Fatalf("the API was called without an account: %q", *bearers)
+	if got := r.sent(mark); len(got) != 0 {
+		t.Fatalf("the API was called without an account: %q", got)
 	}
 	if host.Outcome(err) != "account-not-connected" {
 		t.Fatalf("outcome = %s", host.Outcome(err))
 	}
 }
 
-// TestConnectedAccountIsTheSubjectsOnly: user A's account never drives a
-// call made for user B, whichever client makes it, and each user's token
-// reaches the API only as their own.
-func TestConnectedAccountIsTheSubjectsOnly(t *testing.T) {
-	rt, f, bearers := accountsRig(t)
-	f.Connect(t, rt.Accounts(), "alice", "github", "alice-gh")
-
-	out, err := listAs(rt, "agent-1", "alice")
+// testSubjectsOnly: user A's account never drives a call made for user B,
+// whichever client makes it, and each user's token reaches the API only as
+// their own.
+func testSubjectsOnly(t *testing.T, r *accountsRig) {
+	r.f.Connect(t, r.rt.Accounts(), "alice", "github", "alice-gh")
+	mark := r.mark()
+	out, err := r.listAs("agent-1", "alice")
 	if err != nil || !strings.Contains(out, `"title":"alice-gh"`) {
 		t.Fatalf("alice's call = %s, %v", out, err)
 	}
@@ -102,77 +146,78 @@ func TestConnectedAccountIsTheSubjectsOnly(t *testing.T) {
 		{"agent-2", ""},      // no subject at all
 		{"agent-1", "Alice"}, // subjects are exact
 	} {
-		if _, err := listAs(rt, c.client, c.subject); !errors.Is(err, host.ErrAccountNotConnected) {
+		if _, err := r.listAs(c.client, c.subject); !errors.Is(err, host.ErrAccountNotConnected) {
 			t.Fatalf("client %q for %q: err = %v, want account-not-connected", c.client, c.subject, err)
 		}
 	}
-	f.Connect(t, rt.Accounts(), "bob", "github", "bob-gh")
-	for i := 0; i < 2; i++ { // interleaved, same client: pooled instances never mix users
+	r.f.Connect(t, r.rt.Accounts(), "bob", "github", "bob-gh")
+	for range 2 { // interleaved, same client: pooled instances never mix users
 		for _, u := range []string{"alice", "bob"} {
-			out, err := listAs(rt, "agent-1", u)
+			out, err := r.listAs("agent-1", u)
 			if err != nil || !strings.Contains(out, `"title":"`+u+`-gh"`) {
 				t.Fatalf("%s's call = %s, %v", u, out, err)
 			}
 		}
 	}
-	for _, b := range *bearers {
+	for _, b := range r.sent(mark) {
 		if !strings.HasPrefix(b, "Bearer at-") {
 			t.Fatalf("the API got Authorization %q", b)
 		}
 	}
-	var page audit.Page
+	var entries []audit.Entry
 	checkFor(t, func() error {
-		var err error
-		page, err = rt.Audit().List(context.Background(), audit.Filter{Client: "agent-1"})
-		if err == nil && len(page.Entries) < 7 {
+		page, err := r.rt.Audit().List(context.Background(), audit.Filter{Client: "agent-1"})
+		entries = nil
+		for _, e := range page.Entries {
+			if e.Subject == "alice" || e.Subject == "bob" {
+				entries = append(entries, e)
+			}
+		}
+		if err == nil && len(entries) < 6 {
 			err = errors.New("entries not written yet")
 		}
 		return err
 	})
-	first := page.Entries[0]
+	first := entries[0]
 	if first.Subject != "alice" || strings.Join(first.Accounts, ",") != "token:github" || strings.Join(first.Secrets, ",") != "token" {
 		t.Fatalf("first entry = %+v", first)
 	}
-	raw, _ := json.Marshal(page.Entries)
+	raw, _ := json.Marshal(entries)
 	if strings.Contains(string(raw), "at-") {
 		t.Fatal("a token is in the audit log")
 	}
-	if report, err := rt.Audit().Verify(context.Background()); err != nil || report.Err() != nil {
+	if report, err := r.rt.Audit().Verify(context.Background()); err != nil || report.Err() != nil {
 		t.Fatalf("verify: %v %v", err, report.Err())
 	}
 }
 
-func TestPerUserSecretReconnectNeeded(t *testing.T) {
-	rt, f, _ := accountsRig(t)
-	f.FirstLife = 0 // no expiry given: a token lasts until refused
-	f.Connect(t, rt.Accounts(), "alice", "github", "alice-gh")
-	a, _ := rt.Accounts().Store().Account(context.Background(), "alice", "github")
-	a.Expiry = a.UpdatedAt // expired: the next call refreshes
-	_ = rt.Accounts().Store().PutAccount(context.Background(), a)
-	f.RevokeAll()
-	_, err := listAs(rt, "agent-1", "alice")
+func testReconnectNeeded(t *testing.T, r *accountsRig) {
+	r.f.Connect(t, r.rt.Accounts(), "dave", "github", "dave-gh")
+	r.expire(t, "dave")
+	r.f.Revoke("dave-gh")
+	_, err := r.listAs("agent-1", "dave")
 	var ae *host.AccountError
 	if !errors.As(err, &ae) || !ae.Reconnect {
 		t.Fatalf("err = %v, want a reconnect AccountError", err)
 	}
 }
 
-func TestPerUserSecretProviderDown(t *testing.T) {
-	rt, f, bearers := accountsRig(t)
-	f.Connect(t, rt.Accounts(), "alice", "github", "alice-gh")
-	a, _ := rt.Accounts().Store().Account(context.Background(), "alice", "github")
-	a.Expiry = a.UpdatedAt // expired: the next call refreshes
-	_ = rt.Accounts().Store().PutAccount(context.Background(), a)
-	f.FailToken.Store(true)
-	_, err := listAs(rt, "agent-1", "alice")
+// testProviderDown: a provider that fails the refresh fails the call
+// (plugin-failed, not account-not-connected) and keeps the account.
+func testProviderDown(t *testing.T, r *accountsRig) {
+	r.f.Connect(t, r.rt.Accounts(), "erin", "github", "erin-gh")
+	r.expire(t, "erin")
+	r.f.FailToken.Store(true)
+	mark := r.mark()
+	_, err := r.listAs("agent-1", "erin")
+	r.f.FailToken.Store(false)
 	if err == nil || errors.Is(err, host.ErrAccountNotConnected) || !errors.Is(err, host.ErrPluginFailed) {
 		t.Fatalf("err = %v, want plugin-failed, not account-not-connected", err)
 	}
-	if len(*bearers) != 0 {
-		t.Fatalf("the API was called: %q", *bearers)
+	if got := r.sent(mark); len(got) != 0 {
+		t.Fatalf("the API was called: %q", got)
 	}
-	f.FailToken.Store(false)
-	if out, err := listAs(rt, "agent-1", "alice"); err != nil || !strings.Contains(out, "alice-gh") {
+	if out, err := r.listAs("agent-1", "erin"); err != nil || !strings.Contains(out, "erin-gh") {
 		t.Fatalf("after the provider recovered: %s, %v", out, err)
 	}
 }

@@ -160,6 +160,18 @@ func (f *FakeProvider) issue(w http.ResponseWriter, user string, life time.Durat
 	})
 }
 
+// Revoke forgets the refresh tokens issued to user, as that user revoking
+// access at the provider does.
+func (f *FakeProvider) Revoke(user string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for rt, u := range f.refresh {
+		if u == user {
+			delete(f.refresh, rt)
+		}
+	}
+}
+
 // RevokeAll forgets every refresh token, as a user revoking access does.
 func (f *FakeProvider) RevokeAll() {
 	f.mu.Lock()
