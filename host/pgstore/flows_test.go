@@ -11,11 +11,17 @@ import (
 
 	"github.com/secure-agent/saa/host/auth/authstore"
 	"github.com/secure-agent/saa/host/auth/authtest"
+	"github.com/secure-agent/saa/host/pgstore"
 )
 
 func flowStore(t *testing.T, url string) authtest.FlowStore {
 	t.Helper()
-	s, ok := Open(t, url).Auth().(authtest.FlowStore)
+	return flowStoreOf(t, Open(t, url))
+}
+
+func flowStoreOf(t testing.TB, db *pgstore.DB) authtest.FlowStore {
+	t.Helper()
+	s, ok := db.Auth().(authtest.FlowStore)
 	if !ok {
 		t.Fatal("the PostgreSQL auth store does not implement authstore.Flows")
 	}
