@@ -9,7 +9,7 @@ import (
 	"github.com/secure-agent/saa/host/auth/authstore"
 )
 
-const clientColumns = `id, name, scopes, status, secret_sha256, created_ns, rotated_ns, generation`
+const clientColumns = `id, name, scopes, status, secret_sha256, created_ns, rotated_ns, generation, redirect_uris, is_public`
 
 // clientRow is a client as bind parameters, in clientColumns order.
 func clientRow(c authstore.Client) ([]any, error) {
@@ -34,7 +34,11 @@ func clientRow(c authstore.Client) ([]any, error) {
 	if hash == nil {
 		hash = []byte{}
 	}
-	return []any{c.ID, c.Name, scopes, string(c.Status), hash, created, rotated, gen}, nil
+	redirects := c.RedirectURIs
+	if redirects == nil {
+		redirects = []string{}
+	}
+	return []any{c.ID, c.Name, scopes, string(c.Status), hash, created, rotated, gen, redirects, c.Public}, nil
 }
 
 func scanClient(row pgx.Row) (authstore.Client, error) {
@@ -42,8 +46,11 @@ func scanClient(row pgx.Row) (authstore.Client, error) {
 	var status string
 	var created, rotated *int64
 	var gen int64
-	if err := row.Scan(&c.ID, &c.Name, &c.Scopes, &status, &c.SecretHash, &created, &rotated, &gen); err != nil {
+	if err := row.Scan(&c.ID, &c.Name, &c.Scopes, &status, &c.SecretHash, &created, &rotated, &gen, &c.RedirectURIs, &c.Public); err != nil {
 		return authstore.Client{}, notFound(err)
+	}
+	if len(c.RedirectURIs) == 0 {
+		c.RedirectURIs = nil // as the bbolt store returns a client without any
 	}
 	c.Status, c.CreatedAt, c.RotatedAt, c.Generation = authstore.ClientStatus(status), timeOf(created), timeOf(rotated), uint64(gen)
 	return c, nil
@@ -59,7 +66,7 @@ func (s *AuthStore) CreateClient(ctx context.Context, c authstore.Client) error 
 		return fmt.Errorf("create client %s: %w", c.ID, err)
 	}
 	tag, err := s.db.pool.Exec(ctx, `INSERT INTO auth_clients (`+clientColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`, args...)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`, args...)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = authstore.ErrExists
 	}
@@ -121,7 +128,8 @@ func (s *AuthStore) UpdateClient(ctx context.Context, id string, fn func(*authst
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE auth_clients SET name = $2, scopes = $3, status = $4,
-			secret_sha256 = $5, created_ns = $6, rotated_ns = $7, generation = $8 WHERE id = $1`, args...); err != nil {
+			secret_sha256 = $5, created_ns = $6, rotated_ns = $7, generation = $8,
+			redirect_uris = $9, is_public = $10 WHERE id = $1`, args...); err != nil {
 			return err
 		}
 		out = c
