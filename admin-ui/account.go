@@ -22,10 +22,8 @@ type accountData struct {
 	User     string
 	Grants   []grantView
 	Activity []audit.Entry
-	// Approvals shows the pending approvals section (agents are run);
-	// Pending are the calls waiting for this user.
-	Approvals bool
-	Pending   []pausedCall
+	// Pending are the calls waiting for this user's decision.
+	Pending []pausedCall
 	// Connect shows the link to /account/connections (a connected-accounts
 	// service is configured); Connections is the status of each provider.
 	Connect     bool
@@ -56,7 +54,6 @@ func (u *UI) accountPage(w http.ResponseWriter, r *http.Request) {
 		u.serverError(w, r, err)
 		return
 	}
-	d.Approvals = u.cfg.Agents != nil
 	if d.Pending, err = u.pendingFor(r.Context(), s.User); err != nil {
 		u.serverError(w, r, err)
 		return
