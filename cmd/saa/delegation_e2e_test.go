@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -55,8 +56,11 @@ func newMailAPI(t *testing.T, fp *accountstest.FakeProvider) *mailAPI {
 		case r.Method == http.MethodGet && r.URL.Path == "/gmail/v1/users/me/messages":
 			fmt.Fprint(w, `{"messages":[{"id":"m1","threadId":"t1"}]}`)
 		case r.Method == http.MethodPost && r.URL.Path == "/gmail/v1/users/me/messages/send":
+			var msg struct{ Raw string }
+			json.Unmarshal(body, &msg)
+			raw, _ := base64.URLEncoding.DecodeString(msg.Raw)
 			a.mu.Lock()
-			a.sent = append(a.sent, string(body))
+			a.sent = append(a.sent, string(raw))
 			a.mu.Unlock()
 			fmt.Fprint(w, `{"id":"s1","threadId":"t1"}`)
 		default:
@@ -284,7 +288,7 @@ func TestE2EDelegationDoneWhen(t *testing.T) {
 		t.Fatalf("approve redirected to %q", loc)
 	}
 	run = waitRun(t, srv, runPath, bearer, "succeeded", &answers)
-	if api.sends() != 1 || !strings.Contains(api.sent[0], "bob@example.com") || !strings.Contains(run.Output, "s1") {
+	if api.sends() != 1 || !strings.Contains(api.sent[0], "To: <bob@example.com>") || !strings.Contains(run.Output, "s1") {
 		t.Fatalf("after approval: output %q, sent %q", run.Output, api.sent)
 	}
 
