@@ -138,3 +138,16 @@ func TestAccountLinksConnectedAccounts(t *testing.T) {
 		t.Fatal("another user's /account shows uma's connection")
 	}
 }
+
+// TestScopeWordsForAgents: the right to run an agent is said in words, in
+// its own group, never under "Other" as a scope that does nothing.
+func TestScopeWordsForAgents(t *testing.T) {
+	groups := describeScopes(nil, []string{"agents:mailer", "ghost:call"})
+	if len(groups) != 2 || groups[0].Plugin != "Agents" || groups[1].Plugin != "Other" {
+		t.Fatalf("groups = %+v", groups)
+	}
+	a := groups[0].Perms[0]
+	if a.Scope != "agents:mailer" || len(a.Actions) != 1 || a.Actions[0].Description != "Run the agent mailer for you" {
+		t.Fatalf("agents:mailer is described as %+v", a)
+	}
+}
