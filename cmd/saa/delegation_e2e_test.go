@@ -176,7 +176,7 @@ func TestE2EDelegationDoneWhen(t *testing.T) {
 	if !strings.Contains(consent, "<form") {
 		t.Fatalf("consent: redirected to %s", consent)
 	}
-	for _, want := range []string{"List the user&#39;s newest messages", "Send a plain-text message from the user&#39;s own address"} {
+	for _, want := range []string{"List the user&#39;s newest messages", "Send a plain-text message from the user&#39;s own address", "Run the agent mailer for you"} {
 		if !strings.Contains(consent, want) {
 			t.Fatalf("the consent page lacks %q:\n%s", want, consent)
 		}
