@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/secure-agent/saa/host/accounts"
 	"github.com/secure-agent/saa/host/audit"
 	"github.com/secure-agent/saa/host/auth"
 )
@@ -21,6 +22,12 @@ type accountData struct {
 	User     string
 	Grants   []grantView
 	Activity []audit.Entry
+	// Pending are the calls waiting for this user's decision.
+	Pending []pausedCall
+	// Connect shows the link to /account/connections (a connected-accounts
+	// service is configured); Connections is the status of each provider.
+	Connect     bool
+	Connections []accounts.Connection
 }
 
 // grantView is one agent the user lets act for them.
@@ -29,8 +36,9 @@ type grantView struct {
 	Groups []permGroup
 }
 
-// accountPage shows the signed-in user's grants and recent activity: the
-// audit entries whose subject is the user, and nobody else's.
+// accountPage shows the signed-in user's grants, connected accounts, the
+// calls waiting for their approval and recent activity: the audit entries
+// whose subject is the user, and nobody else's.
 func (u *UI) accountPage(w http.ResponseWriter, r *http.Request) {
 	s, _ := sessionFrom(r.Context())
 	grants, err := u.cfg.Grants.List(r.Context(), s.User)
@@ -45,6 +53,17 @@ func (u *UI) accountPage(w http.ResponseWriter, r *http.Request) {
 	if d.Activity, err = u.activityOf(r.Context(), s.User); err != nil {
 		u.serverError(w, r, err)
 		return
+	}
+	if d.Pending, err = u.pendingFor(r.Context(), s.User); err != nil {
+		u.serverError(w, r, err)
+		return
+	}
+	if u.cfg.Accounts != nil {
+		if d.Connections, err = u.cfg.Accounts.Connections(r.Context(), s.User); err != nil {
+			u.serverError(w, r, err)
+			return
+		}
+		d.Connect = true
 	}
 	u.render(w, r, http.StatusOK, "account", view{Title: "My account", Nav: "account", Data: d})
 }

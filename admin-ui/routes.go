@@ -47,6 +47,9 @@ func (u *UI) routes() http.Handler {
 			r.Post(auth.AuthorizePath, u.consent)
 			r.Get(accountPath, u.accountPage)
 			r.Post(accountPath+"/grants/{client}/revoke", u.revokeGrant)
+			if u.cfg.Agents != nil {
+				r.Post(accountApprovalsPath+"/{id}/{call}", u.decideMine)
+			}
 		}
 		r.Group(func(r chi.Router) {
 			r.Use(u.requireStaff, u.requireAdmin)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/agents"
+	"github.com/secure-agent/saa/host/hostscope"
 )
 
 const runsPath = basePath + "/runs"
@@ -76,7 +77,9 @@ func (u *UI) decideCall(w http.ResponseWriter, r *http.Request) {
 	}
 	s, _ := sessionFrom(r.Context())
 	by := "user:" + s.User
-	p := host.Principal{ClientID: by, Subject: by, Scopes: []string{agents.ScopeApprove}}
+	// Only admins reach here (requireAdmin): they decide any run, a run
+	// made on a user's behalf included.
+	p := host.Principal{ClientID: by, Subject: by, Scopes: []string{agents.ScopeApprove, hostscope.Admin}}
 	err = agents.Decide(r.Context(), u.cfg.Agents, v, p, call, decision == "approve", reason, by)
 	switch {
 	case errors.Is(err, agents.ErrNoPending), errors.Is(err, agents.ErrFinished):

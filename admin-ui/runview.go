@@ -37,6 +37,12 @@ type pausedCall struct {
 	// ArgumentsJSON is the arguments indented for reading.
 	ArgumentsJSON string
 	Expired       bool
+	// RunURL links the run's page ("" where the reader has none);
+	// DecideURL is where the decision forms post.
+	RunURL, DecideURL string
+	// Mine marks a call of a run made on the reader's own behalf, which
+	// they decide whatever their role.
+	Mine bool
 }
 
 // runData is the model of /admin/runs/{id}.
@@ -86,7 +92,8 @@ func pendingRows(v agents.RunView) []pausedCall {
 	out := make([]pausedCall, 0, len(v.PendingApprovals))
 	for _, p := range v.PendingApprovals {
 		out = append(out, pausedCall{RunID: v.ID, RunAgent: v.Agent, Client: v.ClientID, Pending: p,
-			ArgumentsJSON: indentJSON(p.Arguments), Expired: time.Now().After(p.ExpiresAt)})
+			ArgumentsJSON: indentJSON(p.Arguments), Expired: time.Now().After(p.ExpiresAt),
+			RunURL: runsPath + "/" + v.ID, DecideURL: runsPath + "/" + v.ID + "/approvals/" + p.CallID})
 	}
 	return out
 }

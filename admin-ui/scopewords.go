@@ -12,6 +12,10 @@ import (
 // grouped by plugin. The scope string is shown too, small, for those who
 // want it, never alone.
 
+// agentScopePrefix + name lets the agent run the agent called name for the
+// user (agents.ScopeRunPrefix; hostscope.UserGrantable).
+const agentScopePrefix = "agents:"
+
 // permGroup is one plugin's scopes among those asked for.
 type permGroup struct {
 	Plugin      string
@@ -50,8 +54,14 @@ func effectWords(e manifests.Effect) string {
 // "Other", with a note that nothing running uses them.
 func describeScopes(running []*manifests.Manifest, scopes []string) []permGroup {
 	var groups []permGroup
-	var other []permission
+	var other, runAgents []permission
 	for _, sc := range scopes {
+		if name, ok := strings.CutPrefix(sc, agentScopePrefix); ok && name != "" {
+			runAgents = append(runAgents, permission{Scope: sc, Checked: true, Actions: []permAction{{
+				Name: name, Description: "Run the agent " + name + " for you", Effect: "changes wait for you", EffectClass: badgeNeutral,
+			}}})
+			continue
+		}
 		m := pluginOf(running, sc)
 		if m == nil {
 			other = append(other, permission{Scope: sc, Checked: true})
@@ -63,6 +73,10 @@ func describeScopes(running []*manifests.Manifest, scopes []string) []permGroup 
 			i = len(groups) - 1
 		}
 		groups[i].Perms = append(groups[i].Perms, permission{Scope: sc, Actions: actionsNeeding(m, sc), Checked: true})
+	}
+	if len(runAgents) > 0 {
+		groups = append(groups, permGroup{Plugin: "Agents", Perms: runAgents,
+			Description: "An agent run for you uses only the actions you allow here, and every change it proposes waits for your approval on your account page."})
 	}
 	if len(other) > 0 {
 		groups = append(groups, permGroup{Plugin: "Other", Description: "No running plugin uses these; they let the agent do nothing today.", Perms: other})

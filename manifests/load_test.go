@@ -207,3 +207,18 @@ func TestLoadedWasmEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestLoadDirSkipsSchemas: the JSON Schemas kept beside the manifests
+// (schema.json, agent.schema.json, workflow.schema.json) are not manifests.
+func TestLoadDirSkipsSchemas(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"schema.json", "agent.schema.json", "workflow.schema.json"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(`{"$defs":{}}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := LoadDir(dir)
+	if err != nil || len(got) != 0 {
+		t.Fatalf("LoadDir = %v, %v; want nothing loaded", got, err)
+	}
+}

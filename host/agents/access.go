@@ -34,13 +34,21 @@ var ErrNotTheUser = errors.New("only the user the run acts for, or an admin, can
 // the run's client nor any actor in the run's chain, so no agent approves
 // its own calls or its sub-agents'. A run made on behalf of a user (a
 // subject that is not the run's first client) is decided by that user or
-// by an admin (a holder of hostscope.Admin).
+// by an admin (a holder of hostscope.Admin). A user deciding in person (a
+// principal with a subject and no client, as /account builds it) decides
+// only the runs made on their own behalf.
 func CanDecide(v RunView, p host.Principal) error {
 	if !p.HasScope(ScopeApprove) {
 		return &host.ScopeError{Missing: []string{ScopeApprove}}
 	}
 	if p.Delegated() {
 		return ErrDelegatedApproval
+	}
+	if p.ClientID == "" {
+		if p.Subject == "" || !forUser(v) || p.Subject != v.Subject {
+			return ErrNotTheUser
+		}
+		return nil
 	}
 	if v.ClientID == p.ClientID || slices.Contains(v.Actors, p.ClientID) {
 		return ErrSelfApproval
@@ -59,6 +67,14 @@ func forUser(v RunView) bool {
 		root = v.Actors[0]
 	}
 	return v.Subject != "" && v.Subject != root
+}
+
+// UserPrincipal is a signed-in user deciding in person, on a page of their
+// own account: their name as the subject, no client, and only the scope to
+// decide. CanDecide lets it decide the runs made on that user's behalf and
+// nothing else.
+func UserPrincipal(user string) host.Principal {
+	return host.Principal{Subject: user, Scopes: []string{ScopeApprove}}
 }
 
 // Decide is the one path by which every surface (REST, the Agent Protocol,

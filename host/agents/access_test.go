@@ -44,6 +44,13 @@ func TestWhoMayDecide(t *testing.T) {
 		{"an in-process sub-agent's principal", inproc, delegated(p("agent", "alice", approve...), "agent", "agent:analyst"), agents.ErrDelegatedApproval},
 		{"another client, for a delegated client's run", subOfClient, p("svc", "svc", approve...), nil},
 		{"the root client of a delegated run", subOfClient, p("agent", "agent", approve...), agents.ErrSelfApproval},
+		{"the user in person on /account", user, agents.UserPrincipal("alice"), nil},
+		{"the user in person on a sub-agent's run", sub, agents.UserPrincipal("alice"), nil},
+		{"another user in person", user, agents.UserPrincipal("bob"), agents.ErrNotTheUser},
+		{"a user in person on a client's own run", own, agents.UserPrincipal("agent"), agents.ErrNotTheUser},
+		{"a user in person named like nobody", user, agents.UserPrincipal(""), agents.ErrNotTheUser},
+		{"a user in person without runs:approve", user, p("", "alice"), host.ErrForbidden},
+		{"a delegated principal without a client", user, delegated(agents.UserPrincipal("alice"), "agent"), agents.ErrDelegatedApproval},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

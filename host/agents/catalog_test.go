@@ -119,7 +119,7 @@ func TestCatalog(t *testing.T) {
 		if err != nil || e.Definition.Description != "v2" || !strings.Contains(string(e.Doc), "v2") {
 			t.Fatalf("helper after restart: %+v %v", e, err)
 		}
-		if got := strings.Join(c2.Set().Names(), ","); got != "analyst,helper,triage" {
+		if got := strings.Join(c2.Set().Names(), ","); got != "analyst,helper,ticket_report,triage" {
 			t.Fatalf("after restart: %s", got)
 		}
 	})

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/secure-agent/saa/host"
+	"github.com/secure-agent/saa/host/hostscope"
 	"github.com/secure-agent/saa/host/llm"
 	"github.com/secure-agent/saa/manifests"
 )
@@ -23,7 +24,7 @@ const (
 	// ScopeRunPrefix + name runs agent name (and hands off to it or asks it).
 	ScopeRunPrefix = "agents:"
 	// ScopeContinuous lets a run skip approval pauses (mode continuous).
-	ScopeContinuous = "agents:continuous"
+	ScopeContinuous = hostscope.AgentsContinuous
 	// ScopeApprove approves or rejects paused calls; the client that runs
 	// an agent should never hold it.
 	ScopeApprove = "runs:approve"

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 
 	"github.com/ory/fosite"
 
@@ -141,8 +140,7 @@ func checkAuthorizeParams(form url.Values, scopes []string) error {
 		return fosite.ErrInvalidScope.WithHint("Request at least one scope.")
 	}
 	for _, sc := range scopes {
-		ns, _, _ := strings.Cut(sc, ":")
-		if hostscope.IsReserved(ns) {
+		if !hostscope.UserGrantable(sc) {
 			return fosite.ErrInvalidScope.WithHintf("The scope %q cannot be granted by a user.", sc)
 		}
 	}

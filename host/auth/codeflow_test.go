@@ -172,12 +172,17 @@ func TestStateRoundTrips(t *testing.T) {
 
 func TestAuthorizeRefusesHostScopesAndUngrantedScopes(t *testing.T) {
 	e := newTestEnv(t)
-	agent := e.newAgent(false, []string{testRedirect}, "echo:call", "admin", "agents:triage")
-	for _, scope := range []string{"admin", "echo:call agents:triage", "echo:call tickets:read"} {
+	agent := e.newAgent(false, []string{testRedirect}, "echo:call", "admin", "agents:triage", "agents:continuous", "runs:approve", "agents:")
+	for _, scope := range []string{"admin", "echo:call agents:continuous", "echo:call runs:approve", "echo:call agents:", "echo:call tickets:read"} {
 		got := redirected(t, e.authorize(testUser, authParams(agent, scope)), testRedirect)
 		if got.Get("error") != "invalid_scope" || got.Get("code") != "" {
 			t.Fatalf("scope %q: redirect query %v, want invalid_scope", scope, got)
 		}
+	}
+	// Running one agent for the user is theirs to grant: the agent's tools
+	// still need their grants, and its writes wait for their approval.
+	if got := redirected(t, e.authorize(testUser, authParams(agent, "echo:call agents:triage")), testRedirect); got.Get("code") == "" {
+		t.Fatalf("echo:call agents:triage: redirect query %v, want a code", got)
 	}
 }
 

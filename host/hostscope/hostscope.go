@@ -10,7 +10,10 @@
 // manifest parser, the auth server and the CLI all depend on it.
 package hostscope
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // The host's own scopes.
 const (
@@ -20,6 +23,9 @@ const (
 	Introspect = "introspect"
 	// PluginsPublish lets a bearer token submit plugin bundles.
 	PluginsPublish = "plugins:publish"
+	// AgentsContinuous lets an agent run skip its approval pauses. It lies
+	// in the agents namespace, beside agents:<name>, but names no agent.
+	AgentsContinuous = "agents:continuous"
 )
 
 // reserved are the namespaces no plugin may take: those of the scopes above
@@ -39,4 +45,18 @@ func Reserved() []string { return slices.Clone(reserved) }
 func IsReserved(name string) bool {
 	_, found := slices.BinarySearch(reserved, name)
 	return found
+}
+
+// UserGrantable reports whether a user may grant scope to an agent on the
+// consent page: a plugin's scope, or the right to run one agent
+// (agents:<name>), which gives nothing of its own — the agent's tools still
+// need the user's grants, and its writes wait for the user's approval. No
+// other host scope ever comes from a user: not admin, not runs:approve, not
+// agents:continuous, which would skip the user's approvals.
+func UserGrantable(scope string) bool {
+	ns, name, _ := strings.Cut(scope, ":")
+	if ns == "agents" {
+		return name != "" && scope != AgentsContinuous
+	}
+	return !IsReserved(ns)
 }

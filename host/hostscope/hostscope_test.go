@@ -32,3 +32,17 @@ func TestReservedReturnsACopy(t *testing.T) {
 		t.Error("changing the returned slice changed the list")
 	}
 }
+
+// TestUserGrantable: a user grants plugin scopes and the right to run one
+// agent, never the host's other scopes.
+func TestUserGrantable(t *testing.T) {
+	for scope, want := range map[string]bool{
+		"echo:call": true, "mail:send": true, "agents:triage": true,
+		"agents:continuous": false, "agents:": false, "runs:approve": false, "admin": false,
+		"plugins:publish": false, "introspect": false, "mcp:unattended": false, "llm:default": false,
+	} {
+		if got := hostscope.UserGrantable(scope); got != want {
+			t.Errorf("UserGrantable(%q) = %v, want %v", scope, got, want)
+		}
+	}
+}
