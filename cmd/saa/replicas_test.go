@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +17,8 @@ import (
 
 	"github.com/secure-agent/saa/host/audit"
 	"github.com/secure-agent/saa/host/httpapi"
+	"github.com/secure-agent/saa/host/llm"
+	"github.com/secure-agent/saa/host/llm/llmtest"
 	"github.com/secure-agent/saa/host/plugintest"
 	"github.com/secure-agent/saa/host/runs"
 	"github.com/secure-agent/saa/internal/pgtest"
@@ -36,7 +40,23 @@ func newCluster(t *testing.T) cluster {
 		plugins:   plugintest.Install(t, plugintest.FirstParty("echo")),
 		publicURL: "http://saa.replicas.test", // one issuer and audience for every replica
 	}
+	agentsDir := t.TempDir()
+	def := `name: echoer
+description: Echoes with echo.echo.
+model: { provider: default, name: fake, temperature: 0 }
+instructions: Call echo-echo with the input, then answer with what it said.
+tools: [echo.echo]
+approval: none
+limits: { max_turns: 4, max_tool_calls: 4, max_tokens: 10000, timeout: 1m }
+`
+	if err := os.WriteFile(filepath.Join(agentsDir, "echoer.yaml"), []byte(def), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fake := llmtest.New(t)
+	fake.Respond = echoerScript
 	cl.env = []string{
+		"SAA_AGENTS_DIR=" + agentsDir,
+		"SAA_LLM_BASE_URL=" + fake.BaseURL(), "SAA_LLM_API_KEY=" + llmKey, "SAA_LLM_MODEL=",
 		"SAA_DATABASE_URL=" + cl.url,
 		"SAA_PLUGINS_DIR=" + cl.plugins,
 		"SAA_PUBLIC_URL=" + cl.publicURL,
@@ -48,6 +68,24 @@ func newCluster(t *testing.T) cluster {
 	return cl
 }
 
+// echoerScript plays the model for the echoer agent: one echo call, then
+// the answer.
+func echoerScript(r llmtest.Request) llmtest.Turn {
+	input, last := "", ""
+	for _, m := range r.Messages {
+		switch m.Role {
+		case "user":
+			input = m.Content
+		case "tool":
+			last = m.Content
+		}
+	}
+	if last == "" {
+		return llmtest.Turn{ToolCalls: []llm.ToolCall{{ID: "call_1", Name: "echo-echo", Arguments: fmt.Sprintf(`{"message":%q}`, input)}}}
+	}
+	return llmtest.Turn{Content: "echoed: " + last}
+}
+
 // replica starts one `saa serve` of the cluster, with its own data dir.
 func (cl cluster) replica(t *testing.T, name string) *e2eServer {
 	t.Helper()
@@ -55,7 +93,8 @@ func (cl cluster) replica(t *testing.T, name string) *e2eServer {
 }
 
 // Three `saa serve` processes on one PostgreSQL database act as one
-// server: a client created on A gets a token from B and calls on C; a
+// server: a client created on A gets a token from B and calls on C; an
+// agent run started on A is read, finished, on C; a
 // token revoked through A is refused by C within a second; an
 // Idempotency-Key answered by A is replayed by B; async runs accepted on
 // any replica all end, none lost, when one replica is SIGKILLed among them;
@@ -85,6 +124,31 @@ func TestReplicasShareOneServer(t *testing.T) {
 		other := c.postJSON("/v1/actions/echo/echo", tok, `{"message":"other"}`, "Idempotency-Key", "replicas-1")
 		if other.status != http.StatusUnprocessableEntity {
 			t.Fatalf("same key, other request on C: %d %s; want 422", other.status, other.body)
+		}
+	})
+
+	t.Run("agent run started on one replica, read on another", func(t *testing.T) {
+		scopes := []string{"agents:echoer", "echo:call"}
+		aid, asecret := a.newClient(admin, scopes...)
+		atok := a.token(aid, asecret, scopes...)
+		r := a.postJSON("/v1/agents/echoer/runs", atok, `{"input":"across replicas"}`)
+		if r.status != http.StatusAccepted || !strings.HasPrefix(r.header.Get("Location"), "/v1/runs/run_") {
+			t.Fatalf("start on A: %d %s", r.status, r.body)
+		}
+		var v agentRun
+		checkFor(t, 60*time.Second, 50*time.Millisecond, func() error {
+			got := c.request(http.MethodGet, r.header.Get("Location"), atok, nil)
+			v = agentRun{}
+			if err := json.Unmarshal(got.body, &v); got.status != http.StatusOK || err != nil {
+				return fmt.Errorf("GET on C: %d %s", got.status, got.body)
+			}
+			if v.Status != "succeeded" {
+				return fmt.Errorf("run is %s", v.Status)
+			}
+			return nil
+		})
+		if !strings.Contains(v.Output, "across replicas") {
+			t.Fatalf("agent output %q", v.Output)
 		}
 	})
 
