@@ -38,8 +38,8 @@ func Load(path string) (*Manifest, error) {
 }
 
 // LoadDir loads every manifest in dir, not recursively, in file name order:
-// the files ending in .yaml, .yml or .json except the two schemas and hidden
-// files. Any invalid manifest, or two manifests with the same plugin name,
+// the files ending in .yaml, .yml or .json except the schemas (schema.json,
+// *.schema.json) and hidden files. Any invalid manifest, or two manifests with the same plugin name,
 // fail the whole load; errors name the file.
 func LoadDir(dir string) ([]Loaded, error) {
 	entries, err := os.ReadDir(dir)
@@ -69,7 +69,7 @@ func LoadDir(dir string) ([]Loaded, error) {
 // isManifestFile reports whether LoadDir should load e.
 func isManifestFile(e os.DirEntry) bool {
 	name := e.Name()
-	if e.IsDir() || strings.HasPrefix(name, ".") || name == "schema.json" || name == "agent.schema.json" {
+	if e.IsDir() || strings.HasPrefix(name, ".") || name == "schema.json" || strings.HasSuffix(name, ".schema.json") {
 		return false
 	}
 	switch filepath.Ext(name) {
