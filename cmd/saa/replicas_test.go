@@ -37,7 +37,7 @@ func newCluster(t *testing.T) cluster {
 	name, _ := c.NewDatabase(t)
 	cl := cluster{
 		url:       c.DSN(name, pgtest.Superuser, ""),
-		plugins:   plugintest.Install(t, plugintest.FirstParty("echo")),
+		plugins:   plugintest.Install(t, plugintest.FirstParty("echo"), plugintest.Hostile("spin")),
 		publicURL: "http://saa.replicas.test", // one issuer and audience for every replica
 	}
 	agentsDir := t.TempDir()
@@ -105,8 +105,8 @@ func TestReplicasShareOneServer(t *testing.T) {
 	b, c := cl.replica(t, "replica-b"), cl.replica(t, "replica-c")
 	admin := "Basic admin:" + replicaAdminPassword
 
-	id, secret := a.newClient(admin, "echo:call")
-	tok := b.token(id, secret, "echo:call")
+	id, secret := a.newClient(admin, "echo:call", "hostile_spin:run")
+	tok := b.token(id, secret, "echo:call", "hostile_spin:run")
 	if r := c.postJSON("/v1/actions/echo/echo", tok, `{"message":"via C"}`); r.status != http.StatusOK || string(r.body) != `{"message":"via C"}` {
 		t.Fatalf("echo on C with B's token: %d %s", r.status, r.body)
 	}
@@ -153,7 +153,7 @@ func TestReplicasShareOneServer(t *testing.T) {
 	})
 
 	t.Run("revocation seen by every replica within a second", func(t *testing.T) {
-		doomed := b.token(id, secret, "echo:call")
+		doomed := b.token(id, secret, "echo:call", "hostile_spin:run")
 		if r := c.postJSON("/v1/actions/echo/echo", doomed, `{"message":"before"}`); r.status != http.StatusOK {
 			t.Fatalf("before revocation: %d %s", r.status, r.body)
 		}
@@ -192,12 +192,39 @@ func TestReplicasShareOneServer(t *testing.T) {
 	t.Logf("audit chain: %d entries, intact", rep.Entries)
 }
 
-// killReplicaDuringRuns submits async runs to every replica and SIGKILLs
-// the second while they are still being submitted and executed, then
-// checks through the others that each accepted run ends succeeded, or
-// failed as interrupted: none is lost or left running.
+// killReplicaDuringRuns keeps every replica's workers busy with runs that
+// spin until their 2 s deadline, submits echo runs to every replica, and
+// SIGKILLs the second replica while both are in flight. Through the others
+// it checks that each accepted run ends: echo runs succeeded or failed as
+// interrupted, spin runs failed (their timeout, or interrupted), and the
+// runs the dead replica held were interrupted — none lost or left running.
 func killReplicaDuringRuns(t *testing.T, reps []*e2eServer, tok string) {
-	const n = 240
+	// Two waves of spin runs: 4 workers on each of 3 replicas (runs.Config's
+	// default) run 12 at once for 2 s, then 12 more.
+	const workers, spins, n = 3 * 4, 24, 240
+	var spinIDs []string
+	for i := range spins {
+		id, err := submitRun(reps[i%len(reps)].base, tok, "/v1/actions/hostile_spin/run", `{}`)
+		if err != nil {
+			t.Fatalf("spin run %d: %v", i, err)
+		}
+		spinIDs = append(spinIDs, id)
+	}
+	// Every worker, the victim's included, is spinning before the kill.
+	checkFor(t, 30*time.Second, 20*time.Millisecond, func() error {
+		running := 0
+		for _, id := range spinIDs {
+			var v runs.View
+			reps[0].decode(reps[0].request(http.MethodGet, "/v1/runs/"+id, tok, nil), http.StatusOK, &v)
+			if v.Status == runs.StatusRunning {
+				running++
+			}
+		}
+		if running < workers {
+			return fmt.Errorf("%d spin runs running, want %d", running, workers)
+		}
+		return nil
+	})
 	accepted := make(chan string, n)
 	var submitted atomic.Int32
 	var wg sync.WaitGroup
@@ -206,7 +233,7 @@ func killReplicaDuringRuns(t *testing.T, reps []*e2eServer, tok string) {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			id, err := submitRun(reps[i%len(reps)].base, tok, fmt.Sprintf(`{"message":"run %d"}`, i))
+			id, err := submitRun(reps[i%len(reps)].base, tok, "/v1/actions/echo/echo", fmt.Sprintf(`{"message":"run %d"}`, i))
 			if err != nil && i%len(reps) != 1 {
 				t.Errorf("run %d on a live replica: %v", i, err)
 			}
@@ -227,12 +254,9 @@ func killReplicaDuringRuns(t *testing.T, reps []*e2eServer, tok string) {
 	// A run the dead replica held is failed once its lease runs out
 	// (runs.DefaultLeaseTTL), by whichever live replica notices first.
 	alive := []*e2eServer{reps[0], reps[2]}
-	statuses := map[runs.Status]int{}
-	i, total := 0, len(accepted)
-	for runID := range accepted {
+	final := func(i int, runID string) runs.View {
 		var v runs.View
 		srv := alive[i%2]
-		i++
 		checkFor(t, 3*runs.DefaultLeaseTTL, 50*time.Millisecond, func() error {
 			srv.decode(srv.request(http.MethodGet, "/v1/runs/"+runID, tok, nil), http.StatusOK, &v)
 			if !v.Status.Done() {
@@ -240,6 +264,21 @@ func killReplicaDuringRuns(t *testing.T, reps []*e2eServer, tok string) {
 			}
 			return nil
 		})
+		return v
+	}
+	spun := map[string]int{}
+	for i, runID := range spinIDs {
+		v := final(i, runID)
+		if v.Status != runs.StatusFailed || v.Error == nil {
+			t.Fatalf("spin run %s: %s %+v, want failed", runID, v.Status, v.Error)
+		}
+		spun[v.Error.Kind]++
+	}
+	statuses := map[runs.Status]int{}
+	i, total := 0, len(accepted)
+	for runID := range accepted {
+		v := final(i, runID)
+		i++
 		statuses[v.Status]++
 		if v.Status == runs.StatusFailed && (v.Error == nil || v.Error.Kind != runs.KindInterrupted) {
 			t.Errorf("run %s failed with %+v, want interrupted", runID, v.Error)
@@ -248,13 +287,18 @@ func killReplicaDuringRuns(t *testing.T, reps []*e2eServer, tok string) {
 	if statuses[runs.StatusSucceeded]+statuses[runs.StatusFailed] != total || total < n/4 {
 		t.Fatalf("final runs %v, want %d", statuses, total)
 	}
-	t.Logf("SIGKILL of one of three replicas: %d of %d runs accepted, then %v", total, n, statuses)
+	// Its workers were busy until the queue drained: the killed replica
+	// held runs, which another replica failed as interrupted.
+	if spun[runs.KindInterrupted]+statuses[runs.StatusFailed] == 0 {
+		t.Fatalf("spin runs ended %v, echo runs %v: none was interrupted, so the killed replica held none", spun, statuses)
+	}
+	t.Logf("SIGKILL of one of three replicas: spin runs ended %v; %d of %d echo runs accepted, then %v", spun, total, n, statuses)
 }
 
-// submitRun posts an async echo run and returns its id; an error means it
+// submitRun posts an async run of the action at path and returns its id; an error means it
 // was not accepted (the replica is dead, say).
-func submitRun(base, tok, input string) (string, error) {
-	req, err := http.NewRequest(http.MethodPost, base+"/v1/actions/echo/echo", strings.NewReader(input))
+func submitRun(base, tok, path, input string) (string, error) {
+	req, err := http.NewRequest(http.MethodPost, base+path, strings.NewReader(input))
 	if err != nil {
 		return "", err
 	}
