@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/secure-agent/saa/host/agents/agentstore"
 	"github.com/secure-agent/saa/host/audit"
 	"github.com/secure-agent/saa/host/auth/authstore"
 	"github.com/secure-agent/saa/host/backend"
@@ -35,7 +36,7 @@ func openDatabase(ctx context.Context, cfg Config) (db backend.DB, bolt *store.D
 		if err != nil {
 			return nil, nil, false, fmt.Errorf("SAA_DATABASE_URL: %w", err)
 		}
-		return pg, nil, true, nil
+		return pgDB{pg}, nil, true, nil
 	}
 	b, err := store.Open(filepath.Join(cfg.DataDir, "saa.db"))
 	if err != nil {
@@ -87,3 +88,18 @@ func (b boltDB) Runs() runstore.Store                   { return b.db.Runs() }
 func (b boltDB) Idempotency() runstore.IdempotencyStore { return b.db.Idempotency() }
 func (b boltDB) ClientLimits() backend.DocumentStore    { return b.db.ClientLimits() }
 func (b boltDB) Close() error                           { return b.db.Close() }
+func (b boltDB) AgentDefinitions() agentstore.Store     { return b.db.AgentDefinitions() }
+
+// pgDB is PostgreSQL as a backend.ServerDB. pgstore returns its stores as
+// concrete types (their tests use methods beyond the interfaces, such as
+// the run leases); here they are returned as the interfaces, and every
+// other method of *pgstore.DB (the master key check, agent executors,
+// agent definitions) is promoted unchanged.
+type pgDB struct{ *pgstore.DB }
+
+var _ backend.ServerDB = pgDB{}
+
+func (p pgDB) Registry() registry.Store               { return p.DB.Registry() }
+func (p pgDB) Runs() runstore.Store                   { return p.DB.Runs() }
+func (p pgDB) Idempotency() runstore.IdempotencyStore { return p.DB.Idempotency() }
+func (p pgDB) ClientLimits() backend.DocumentStore    { return p.DB.ClientLimits() }

@@ -55,6 +55,7 @@ func TestLoadDir(t *testing.T) {
 	dir := filepath.Join(root, "manifests")
 	writeFile(t, dir, "README.md", "# not a manifest")
 	writeFile(t, dir, "schema.json", string(SchemaJSON()))
+	writeFile(t, dir, "workflow.schema.json", `{"$defs":{}}`)
 	writeFile(t, dir, ".alpha.yaml.swp", "junk")
 	writeFile(t, dir, ".hidden.yaml", "junk")
 	writeFile(t, dir, "nested.yaml/inner.yaml", "junk")

@@ -13,9 +13,11 @@ import (
 	"github.com/secure-agent/saa/host"
 	"github.com/secure-agent/saa/host/agents"
 	"github.com/secure-agent/saa/host/agents/dbosengine"
+	"github.com/secure-agent/saa/host/backend"
 	"github.com/secure-agent/saa/host/egress"
 	"github.com/secure-agent/saa/host/httpapi"
 	"github.com/secure-agent/saa/host/llm"
+	"github.com/secure-agent/saa/host/pgstore"
 	"github.com/secure-agent/saa/host/registry"
 	"github.com/secure-agent/saa/host/runs"
 	"github.com/secure-agent/saa/host/secrets"
@@ -186,17 +188,43 @@ func hostSecrets(getenv func(string) string) []registry.DeclaredSecret {
 	return out
 }
 
+// executorID is this replica's DBOS executor id on PostgreSQL. On bbolt
+// it stays DBOS's default, which the runs of an existing install carry.
+func executorID(cfg serveConfig) string {
+	if cfg.host.DatabaseURL == "" {
+		return ""
+	}
+	return cfg.replica
+}
+
+// agentExecutors is the backend's record of live DBOS executors, if it is
+// shared by replicas (PostgreSQL); nil otherwise.
+func agentExecutors(data backend.DB) dbosengine.Executors {
+	if x, ok := data.(interface {
+		AgentExecutors() pgstore.AgentExecutors
+	}); ok {
+		return x.AgentExecutors()
+	}
+	return nil
+}
+
 // startAgents loads the agents — the files of SAA_AGENTS_DIR and those an
 // admin stored through the API — and starts their durable engine when there
 // are any. The catalog is returned in every case, for the admin API: a
 // definition stored on a server that started without agents takes effect
 // at the next start.
-func startAgents(ctx context.Context, cfg serveConfig, rt *host.Runtime, metrics *httpapi.Metrics, log *slog.Logger) (*httpapi.AgentRuns, *agents.Catalog, func(), error) {
+func startAgents(ctx context.Context, cfg serveConfig, rt *host.Runtime, data backend.DB, metrics *httpapi.Metrics, log *slog.Logger) (*httpapi.AgentRuns, *agents.Catalog, func(), error) {
 	files, err := loadAgentSet(cfg.getenv)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	catalog, err := agents.NewCatalog(ctx, files, rt.DB().AgentDefinitions(), log)
+	var stored agents.DefinitionStore // nil: the backend keeps none
+	if a, ok := data.(backend.AgentsDB); ok {
+		stored = a.AgentDefinitions()
+	} else {
+		log.Warn("agent definitions are not stored on this database: only SAA_AGENTS_DIR's are served")
+	}
+	catalog, err := agents.NewCatalog(ctx, files, stored, log)
 	if err != nil || len(catalog.Set()) == 0 {
 		return nil, catalog, func() {}, err
 	}
@@ -210,7 +238,10 @@ func startAgents(ctx context.Context, cfg serveConfig, rt *host.Runtime, metrics
 	}
 	guard := egress.New(egress.Config{AllowCIDRs: cfg.host.EgressAllowCIDRs, OnRequest: metrics.ObserveEgress})
 	eng, err := dbosengine.New(ctx, dbosengine.Config{
-		DataDir:    cfg.host.DataDir,
+		DataDir: cfg.host.DataDir,
+		// On PostgreSQL the replicas share DBOS's system database: each
+		// recovers its own runs (ExecutorID) and takes over a dead one's.
+		DatabaseURL: cfg.host.DatabaseURL, ExecutorID: executorID(cfg), Executors: agentExecutors(data),
 		Runner:     &agents.Runner{Catalog: catalog, Models: models, Invoker: rt, Audit: rt.Audit(), Logger: log},
 		Sender:     httpapi.NewCallbackSender(guard),
 		WebhookKey: key,

@@ -85,8 +85,7 @@ func TestPostgresCallsShareOneAuditChain(t *testing.T) {
 }
 
 // On PostgreSQL the server refuses to start without the keys replicas
-// share, and, until every store has a PostgreSQL version, says which one is
-// missing; `saa compact` stays bbolt-only; a bad URL is refused without
+// share or with a replica id unsafe to log; `saa compact` stays bbolt-only; a bad URL is refused without
 // being echoed.
 func TestPostgresSwitchRefusals(t *testing.T) {
 	c := pgtest.Get(t)
@@ -104,9 +103,9 @@ func TestPostgresSwitchRefusals(t *testing.T) {
 		want string
 	}{
 		{"serve without shared keys", []string{"serve"}, nil, "set JWT_PRIVATE_KEY and SAA_WEBHOOK_KEY too"},
-		{"serve without the runs store", []string{"serve"},
-			[]string{"JWT_PRIVATE_KEY=" + testSigningKey(t), "SAA_WEBHOOK_KEY=" + key, "SAA_ADDR=" + freePort(t)},
-			"SAA_DATABASE_URL: runs store not available on PostgreSQL yet"},
+		{"serve with a bad replica id", []string{"serve"},
+			[]string{"JWT_PRIVATE_KEY=" + testSigningKey(t), "SAA_WEBHOOK_KEY=" + key, "SAA_ADDR=" + freePort(t), "SAA_REPLICA_ID=a b"},
+			"SAA_REPLICA_ID: want 1 to 64"},
 		{"call without the master key", []string{"call", "echo.echo", "--input", `{"message":"x"}`},
 			[]string{"SAA_MASTER_KEY="}, "SAA_DATABASE_URL: set SAA_MASTER_KEY too"},
 		{"compact", []string{"compact"}, nil, "saa compact rewrites the embedded bbolt database only"},

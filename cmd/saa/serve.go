@@ -48,6 +48,9 @@ type serveConfig struct {
 	quotas      quotas
 	// signup is SAA_SIGNUP=open: anyone may create a user account.
 	signup bool
+	// replica is SAA_REPLICA_ID: this replica's name in run leases and,
+	// on PostgreSQL, its DBOS executor id.
+	replica string
 }
 
 // quotas are the per-client storage quotas (SAA_QUOTA_*); a zero field is
@@ -129,6 +132,9 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 		c.auth.PublicURL = *publicURL
 	}
 	c.auth.DataDir = c.host.DataDir
+	if c.replica, err = replicaID(getenv, c.host.DataDir); err != nil {
+		return c, err
+	}
 	c.host.PublicURL = c.auth.PublicURL
 	c.auth.Resources = []string{strings.TrimRight(c.auth.PublicURL, "/") + mcp.Path}
 	if c.host.Production {
@@ -197,7 +203,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return err
 	}
-	agentRuns, catalog, stopAgents, err := startAgents(ctx, cfg, rt, metrics, log)
+	agentRuns, catalog, stopAgents, err := startAgents(ctx, cfg, rt, data, metrics, log)
 	if err != nil {
 		return err
 	}
@@ -261,7 +267,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		return fmt.Errorf("listen: %w", err)
 	}
 	httpapi.PrintWelcome(stdout, rt, cfg.auth.PublicURL, password)
-	log.Info("serving", "addr", ln.Addr().String(), "public_url", cfg.auth.PublicURL, "plugins", len(rt.Plugins()))
+	log.Info("serving", "addr", ln.Addr().String(), "replica", cfg.replica, "public_url", cfg.auth.PublicURL, "plugins", len(rt.Plugins()))
 	return srv.Serve(ctx, ln)
 }
 
@@ -270,7 +276,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 func serverStores(cfg serveConfig, rt *host.Runtime) (backend.ServerDB, error) {
 	data, err := backend.Server(rt.Backend())
 	if err != nil && cfg.host.DatabaseURL != "" {
-		return nil, fmt.Errorf("SAA_DATABASE_URL: %w on PostgreSQL yet", err)
+		return nil, fmt.Errorf("SAA_DATABASE_URL: %w on PostgreSQL", err)
 	}
 	return data, err
 }
@@ -330,7 +336,7 @@ func startRuns(ctx context.Context, cfg serveConfig, rt *host.Runtime, db backen
 	idem.SetQuota(cfg.quotas.idempotency)
 	mgr, err := runs.New(runs.Config{
 		Store: db.Runs(), Invoker: metrics.Invoker(rt), Idempotency: idem, Quota: cfg.quotas.runs,
-		Sender: httpapi.NewCallbackSender(guard), WebhookKey: key, Logger: log,
+		Sender: httpapi.NewCallbackSender(guard), WebhookKey: key, Logger: log, Replica: cfg.replica,
 	})
 	if err != nil {
 		return nil, nil, err

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/secure-agent/saa/host/agents/agentstore"
 	"github.com/secure-agent/saa/host/audit"
 	"github.com/secure-agent/saa/host/auth/authstore"
 	"github.com/secure-agent/saa/host/registry"
@@ -52,6 +53,13 @@ type RunsDB interface {
 // LimitsDB keeps the request limits an admin set per client.
 type LimitsDB interface {
 	ClientLimits() DocumentStore
+}
+
+// AgentsDB keeps the agent definitions an admin stores through the API.
+// It is optional: the server keeps such definitions only on a backend that
+// has it, and says so otherwise.
+type AgentsDB interface {
+	AgentDefinitions() agentstore.Store
 }
 
 // DocumentStore keeps one opaque JSON document per client; the HTTP layer

@@ -55,6 +55,11 @@ type Config struct {
 	// renewal, on a store several replicas share (runstore.LeaseStore);
 	// default DefaultLeaseTTL. See shared.go.
 	LeaseTTL time.Duration
+	// Replica names this replica (SAA_REPLICA_ID) in the leases it holds,
+	// so that an operator sees which replica runs what. A random suffix
+	// per process is added: a restarted replica must not renew the leases
+	// of the runs its previous process left, or they would never be failed.
+	Replica string
 	// Classify maps an Invoke error to the stored kind and caller-safe
 	// message; default Classify.
 	Classify func(error) (kind, message string)
@@ -134,10 +139,18 @@ func New(cfg Config) (*Manager, error) {
 	}
 	m := &Manager{
 		cfg: cfg, log: cfg.Logger.With("component", "runs"), queue: newQueue(),
-		sends: make(chan struct{}, cfg.Workers), delivering: map[string]bool{}, owner: rand.Text(),
+		sends: make(chan struct{}, cfg.Workers), delivering: map[string]bool{}, owner: leaseOwner(cfg.Replica),
 	}
 	m.leases, _ = cfg.Store.(runstore.LeaseStore)
 	return m, nil
+}
+
+// leaseOwner is the owner this process writes into its run leases.
+func leaseOwner(replica string) string {
+	if replica == "" {
+		return rand.Text()
+	}
+	return replica + "/" + rand.Text()[:10]
 }
 
 func cmpOr[T int | time.Duration](v, def T) T {

@@ -29,7 +29,9 @@ func Run(t *testing.T, open Open) {
 	})
 	t.Run("put, replace, list sorted, delete", func(t *testing.T) {
 		s, _ := open(t)
-		for _, d := range []agentstore.Definition{{Name: "zeta", Doc: []byte("name: zeta\n")}, {Name: "alpha", Doc: []byte("name: alpha\n")}, {Name: "zeta", Doc: []byte(`{"name":"zeta"}`)}} {
+		for _, d := range []agentstore.Definition{
+			{Name: "zeta", Doc: []byte("name: zeta\n")}, {Name: "alpha", Doc: []byte("name: alpha\n")}, {Name: "zeta", Doc: []byte(`{"name":"zeta"}`)},
+		} {
 			if err := s.Put(ctx, d.Name, d.Doc); err != nil {
 				t.Fatal(err)
 			}
