@@ -97,7 +97,11 @@ func (b boltDB) AgentDefinitions() agentstore.Store     { return b.db.AgentDefin
 // agent definitions) is promoted unchanged.
 type pgDB struct{ *pgstore.DB }
 
-var _ backend.ServerDB = pgDB{}
+var (
+	_ backend.ServerDB = pgDB{}
+	_ backend.AgentsDB = pgDB{}
+	_ backend.AgentsDB = boltDB{}
+)
 
 func (p pgDB) Registry() registry.Store               { return p.DB.Registry() }
 func (p pgDB) Runs() runstore.Store                   { return p.DB.Runs() }
