@@ -61,20 +61,5 @@ func (u *UI) decideMine(w http.ResponseWriter, r *http.Request) {
 		u.serverError(w, r, err)
 		return
 	}
-	decision, reason := r.PostFormValue("decision"), r.PostFormValue("reason")
-	if (decision != "approve" && decision != "reject") || len(reason) > 500 {
-		u.redirect(w, r, back, problem("Choose approve or reject; a reason is at most 500 characters."))
-		return
-	}
-	err = agents.Decide(r.Context(), u.cfg.Agents, v, agents.UserPrincipal(s.User), call, decision == "approve", reason, "user:"+s.User)
-	switch {
-	case errors.Is(err, agents.ErrNoPending), errors.Is(err, agents.ErrFinished):
-		u.redirect(w, r, back, problem("That call is no longer waiting: it was decided already, expired, or the run ended."))
-	case err != nil:
-		u.serverError(w, r, err)
-	case decision == "approve":
-		u.redirect(w, r, back, done("Approved call %s; the agent goes on.", call))
-	default:
-		u.redirect(w, r, back, done("Rejected call %s; the agent is told why.", call))
-	}
+	u.decide(w, r, v, agents.UserPrincipal(s.User), call, back, "user:"+s.User)
 }

@@ -70,17 +70,23 @@ func (u *UI) decideCall(w http.ResponseWriter, r *http.Request) {
 		u.serverError(w, r, err)
 		return
 	}
-	decision, reason := r.PostFormValue("decision"), r.PostFormValue("reason")
-	if (decision != "approve" && decision != "reject") || len(reason) > 500 {
-		u.redirect(w, r, back, problem("Choose approve or reject; a reason is at most 500 characters."))
-		return
-	}
 	s, _ := sessionFrom(r.Context())
 	by := "user:" + s.User
 	// Only admins reach here (requireAdmin): they decide any run, a run
 	// made on a user's behalf included.
 	p := host.Principal{ClientID: by, Subject: by, Scopes: []string{agents.ScopeApprove, hostscope.Admin}}
-	err = agents.Decide(r.Context(), u.cfg.Agents, v, p, call, decision == "approve", reason, by)
+	u.decide(w, r, v, p, call, back, by)
+}
+
+// decide reads an approve or reject form and hands it to agents.Decide as
+// p, the one path every surface decides a paused call by, then goes back.
+func (u *UI) decide(w http.ResponseWriter, r *http.Request, v agents.RunView, p host.Principal, call, back, by string) {
+	decision, reason := r.PostFormValue("decision"), r.PostFormValue("reason")
+	if (decision != "approve" && decision != "reject") || len(reason) > 500 {
+		u.redirect(w, r, back, problem("Choose approve or reject; a reason is at most 500 characters."))
+		return
+	}
+	err := agents.Decide(r.Context(), u.cfg.Agents, v, p, call, decision == "approve", reason, by)
 	switch {
 	case errors.Is(err, agents.ErrNoPending), errors.Is(err, agents.ErrFinished):
 		u.redirect(w, r, back, problem("That call is no longer waiting: it was decided already, expired, or the run ended."))
