@@ -238,9 +238,9 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return err
 	}
-	var agentSet agents.Set
+	var agentSet func() agents.Set // the prompts, as the catalog has them now
 	if agentRuns != nil {
-		agentSet = agentRuns.Agents
+		agentSet = agentRuns.Definitions
 	}
 	mcpSrv, err := mcp.New(mcp.Config{
 		Semantic: layer, Agents: agentSet,

@@ -119,7 +119,7 @@ func (s *Server) apCreateTask(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := principal(r)
-	if s.cfg.Agents.defs()[name] == nil {
+	if s.cfg.Agents.Definitions()[name] == nil {
 		problem.Write(w, http.StatusNotFound, problem.KindNotFound, "no such agent")
 		return
 	}

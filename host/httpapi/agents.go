@@ -26,8 +26,8 @@ type AgentRuns struct {
 	Engine  agents.Engine
 }
 
-// defs returns the definitions new runs use.
-func (a *AgentRuns) defs() agents.Set {
+// Definitions returns the definitions new runs use.
+func (a *AgentRuns) Definitions() agents.Set {
 	if a.Catalog != nil {
 		return a.Catalog.Set()
 	}
@@ -48,7 +48,7 @@ func (s *Server) agentRoutes(r chi.Router) {
 
 // listAgents serves GET /v1/agents: the agents the token may run.
 func (s *Server) listAgents(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"agents": s.cfg.Agents.defs().Runnable(principal(r))})
+	writeJSON(w, http.StatusOK, map[string]any{"agents": s.cfg.Agents.Definitions().Runnable(principal(r))})
 }
 
 // startBody is the body of POST /v1/agents/{name}/runs.
@@ -61,7 +61,7 @@ type startBody struct {
 // startAgentRun serves POST /v1/agents/{name}/runs: 202 and the run's location.
 func (s *Server) startAgentRun(w http.ResponseWriter, r *http.Request) {
 	p, name := principal(r), chi.URLParam(r, "name")
-	if s.cfg.Agents.defs()[name] == nil {
+	if s.cfg.Agents.Definitions()[name] == nil {
 		problem.Write(w, http.StatusNotFound, problem.KindNotFound, "no such agent")
 		return
 	}

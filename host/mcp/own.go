@@ -221,7 +221,7 @@ func notFound(uri string) error {
 // agentPrompts are the prompts of the agents p may run (agents:<name>).
 func (s *Server) agentPrompts(p host.Principal) []*mcpsdk.Prompt {
 	var out []*mcpsdk.Prompt
-	for _, l := range s.cfg.Agents.Runnable(p) {
+	for _, l := range s.agents().Runnable(p) {
 		out = append(out, &mcpsdk.Prompt{
 			Name: agentPromptPrefix + l.Name, Title: "Agent " + l.Name, Description: l.Description,
 			Arguments: []*mcpsdk.PromptArgument{{Name: "input", Description: "What to ask the agent", Required: true}},
@@ -233,7 +233,7 @@ func (s *Server) agentPrompts(p host.Principal) []*mcpsdk.Prompt {
 // agentPrompt renders agent name's prompt for p: its instructions, then the
 // user's input, as two user messages (MCP prompts have no system role).
 func (s *Server) agentPrompt(p host.Principal, name string, args map[string]string) (*mcpsdk.GetPromptResult, error) {
-	d, ok := s.cfg.Agents[strings.TrimPrefix(name, agentPromptPrefix)]
+	d, ok := s.agents()[strings.TrimPrefix(name, agentPromptPrefix)]
 	if !ok || !p.HasScope(agents.ScopeRunPrefix+d.Name) { // alike: no prompt p could learn of
 		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "unknown prompt " + fmt.Sprintf("%q", name)}
 	}

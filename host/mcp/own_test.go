@@ -47,7 +47,7 @@ func ownFixture(t *testing.T) *fixture {
 		}
 		set[d.Name] = d
 	}
-	return newFixtureMCP(t, nil, func(c *mcp.Config) { c.Semantic, c.Agents = layer, set })
+	return newFixtureMCP(t, nil, func(c *mcp.Config) { c.Semantic, c.Agents = layer, func() agents.Set { return set } })
 }
 
 // principalOf is the principal tok stands for.

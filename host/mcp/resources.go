@@ -221,7 +221,7 @@ func (s *Server) complete(_ context.Context, req *mcpsdk.CompleteRequest) (*mcps
 	s.mu.RLock()
 	known := mayUse(p, s.decls.prompts, ref.Name) || mayUse(p, s.decls.templates, ref.URI)
 	s.mu.RUnlock()
-	if d, ok := s.cfg.Agents[strings.TrimPrefix(ref.Name, agentPromptPrefix)]; ok && strings.HasPrefix(ref.Name, agentPromptPrefix) {
+	if d, ok := s.agents()[strings.TrimPrefix(ref.Name, agentPromptPrefix)]; ok && strings.HasPrefix(ref.Name, agentPromptPrefix) {
 		known = known || p.HasScope(agents.ScopeRunPrefix+d.Name)
 	}
 	if !known {

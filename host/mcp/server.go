@@ -54,9 +54,9 @@ type Config struct {
 	// Semantic is the semantic layer whose datasets are served as
 	// saa://semantic/ resources; nil serves none.
 	Semantic *semantic.Layer
-	// Agents are the agent definitions served as prompts, one each; nil
-	// serves none.
-	Agents agents.Set
+	// Agents returns the agent definitions served as prompts, one each,
+	// as they are now (the admin API changes them); nil serves none.
+	Agents func() agents.Set
 	// Approval is the approval policy (ApproveNone, ApproveWrites,
 	// ApproveAll; SAA_MCP_APPROVAL); ApproveWrites if empty.
 	Approval string
@@ -174,4 +174,12 @@ func principalFrom(extra *sdk.RequestExtra) (host.Principal, bool) {
 		return host.Principal{}, false
 	}
 	return principalOf(extra.TokenInfo)
+}
+
+// agents returns the definitions served as prompts now.
+func (s *Server) agents() agents.Set {
+	if s.cfg.Agents == nil {
+		return nil
+	}
+	return s.cfg.Agents()
 }
