@@ -353,3 +353,23 @@ func TestVerifierChecksTheUsersGrant(t *testing.T) {
 		t.Fatal("a token of an earlier grant generation verified after re-consent")
 	}
 }
+
+// Withdrawing a user's grant to an agent voids the tokens a sub-agent got by
+// exchanging the agent's token too (the grant's tokens are denied, and the
+// ancestor link also carries the grant's generation).
+func TestRevokingAGrantKillsExchangedTokens(t *testing.T) {
+	e := newTestEnv(t)
+	agent := e.newAgent(false, []string{testRedirect}, "echo:call")
+	access, _ := tokens(t, e.redeem(agent, e.code(t, agent, "echo:call"), testVerifier))
+	sub := e.newClient("echo:call")
+	child := e.exchange(sub, access, "echo:call")
+	if p := e.verify(child); p.Subject != testUser {
+		t.Fatalf("child acts for %q, want %q", p.Subject, testUser)
+	}
+	if err := e.srv.Grants().Revoke(t.Context(), testUser, agent.id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.srv.Verifier().Verify(t.Context(), child); err == nil {
+		t.Fatal("a token exchanged from a withdrawn grant's token still verifies")
+	}
+}
