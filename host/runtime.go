@@ -74,11 +74,11 @@ func New(ctx context.Context, cfg Config) (_ *Runtime, err error) {
 			rt.Close(ctx)
 		}
 	}()
+	rt.guard = egress.New(egress.Config{AllowCIDRs: cfg.EgressAllowCIDRs, Resolver: cfg.Resolver, OnRequest: cfg.OnEgress, Dial: cfg.EgressDial})
 	if err := rt.openData(ctx); err != nil {
 		return nil, err
 	}
 	rt.audit = newAuditWriter(audit.NewLog(rt.data.Audit()), rt.log)
-	rt.guard = egress.New(egress.Config{AllowCIDRs: cfg.EgressAllowCIDRs, Resolver: cfg.Resolver, OnRequest: cfg.OnEgress, Dial: cfg.EgressDial})
 	if err := rt.openRAG(ctx); err != nil {
 		return nil, err
 	}
@@ -115,6 +115,7 @@ func (rt *Runtime) openData(ctx context.Context) error {
 		Store:      accounts.NewSealedStore(rt.secrets.Box(rt.data.Accounts())),
 		PublicURL:  rt.cfg.PublicURL,
 		HTTPClient: rt.cfg.AccountsHTTPClient,
+		Guard:      rt.guard,
 	})
 	rt.cache, err = wazero.NewCompilationCacheWithDir(filepath.Join(rt.cfg.DataDir, "wasm-cache"))
 	if err != nil {

@@ -12,6 +12,9 @@ import (
 
 	"golang.org/x/oauth2"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/secure-agent/saa/host/egress"
+	"github.com/secure-agent/saa/manifests"
 )
 
 // Paths of the connect flow, under the public URL.
@@ -31,8 +34,13 @@ type Config struct {
 	// and callback URLs are under it.
 	PublicURL string
 	// HTTPClient sends the requests to providers' token endpoints; nil
-	// means a client with a 30-second timeout that follows no redirect.
+	// means one through Guard: the address vetting, bounds and redirect
+	// checks of a plugin's requests, toward the token endpoint's origin only.
 	HTTPClient *http.Client
+	// Guard is the egress guard requests leave through when HTTPClient is
+	// nil; nil then means a plain client with a 30-second timeout that
+	// follows no redirect (tests).
+	Guard *egress.Guard
 	// RefreshBefore is how long before expiry a token is refreshed; zero
 	// means one minute.
 	RefreshBefore time.Duration
@@ -58,6 +66,9 @@ type pending struct {
 
 // New returns a Service.
 func New(cfg Config) *Service {
+	if cfg.HTTPClient == nil && cfg.Guard != nil {
+		cfg.HTTPClient = &http.Client{Transport: &egress.Transport{Guard: cfg.Guard, Policy: ownOrigin}}
+	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{
 			Timeout:       30 * time.Second,
@@ -152,4 +163,14 @@ func (s *Service) SetProvider(ctx context.Context, p Provider) (Provider, error)
 	}
 	pub, _ := p.Public()
 	return pub, nil
+}
+
+// ownOrigin is the egress policy of a request to a provider: its own origin,
+// nothing else (the admin set the provider's URLs).
+func ownOrigin(req *http.Request) (*egress.Policy, error) {
+	rule, err := manifests.ParseEgressRule(req.URL.Scheme + "://" + req.URL.Host)
+	if err != nil {
+		return nil, fmt.Errorf("provider endpoint: %w", err)
+	}
+	return &egress.Policy{Plugin: "accounts", Rules: []egress.Rule{rule}}, nil
 }
