@@ -18,19 +18,6 @@ import (
 	"github.com/secure-agent/saa/host/httpapi/openapi/openapitest"
 )
 
-func buildAgents(t *testing.T) (doc, []byte) {
-	t.Helper()
-	raw, err := Build(testPlugins(t), "https://saa.example.com", "test", PartAgents)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var d doc
-	if err := json.Unmarshal(raw, &d); err != nil {
-		t.Fatal(err)
-	}
-	return d, raw
-}
-
 // agentOps are the agent operations: method, path, operationId and the
 // scopes the operation's security names.
 var agentOps = []struct {
@@ -46,7 +33,7 @@ var agentOps = []struct {
 
 func TestBuildAgentsOnlyWhenMounted(t *testing.T) {
 	without, rawWithout := build(t)
-	with, _ := buildAgents(t)
+	with, _ := build(t, PartAgents)
 	for _, o := range agentOps {
 		if _, ok := without.Paths[o.path]; ok {
 			t.Errorf("%s is documented without the agents part", o.path)
@@ -87,10 +74,7 @@ func TestBuildAgentsOnlyWhenMounted(t *testing.T) {
 // TestBuildAgentsPassesRedoclyLint lints the document with the agents and
 // the semantic parts, as TestBuildPassesRedoclyLint does without them.
 func TestBuildAgentsPassesRedoclyLint(t *testing.T) {
-	raw, err := Build(testPlugins(t), "https://saa.example.com", "test", PartAgents, PartSemantic)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, raw := build(t, PartAgents, PartSemantic)
 	path := filepath.Join(t.TempDir(), "openapi.json")
 	if err := os.WriteFile(path, raw, 0o600); err != nil {
 		t.Fatal(err)
@@ -125,7 +109,7 @@ func everyListingMember() agents.Listing {
 // every member of the types, each status and error kind the agents
 // declare, and the runs a fresh engine answers.
 func TestAgentSchemasMatchTheEncodedTypes(t *testing.T) {
-	_, raw := buildAgents(t)
+	_, raw := build(t, PartAgents)
 	c, err := openapitest.New(raw, openapitest.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
@@ -189,7 +173,7 @@ func TestAgentSchemasMatchTheEncodedTypes(t *testing.T) {
 // member the schemas do not name, at any depth, or a value outside an enum,
 // is refused; and an action's run does not pass for an agent's.
 func TestAgentSchemasRefuseUnknownMembers(t *testing.T) {
-	_, raw := buildAgents(t)
+	_, raw := build(t, PartAgents)
 	c, err := openapitest.New(raw, openapitest.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
@@ -241,7 +225,7 @@ func TestAgentSchemasRefuseUnknownMembers(t *testing.T) {
 // TestAgentProblemsAreDocumented: the answers other than 2xx the handlers
 // give are documented, and others are not.
 func TestAgentProblemsAreDocumented(t *testing.T) {
-	_, raw := buildAgents(t)
+	_, raw := build(t, PartAgents)
 	c, err := openapitest.New(raw, openapitest.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)

@@ -60,9 +60,10 @@ type doc struct {
 	} `json:"components"`
 }
 
-func build(t *testing.T) (doc, []byte) {
+// build builds the document of the test plugins with parts, decoded and raw.
+func build(t *testing.T, parts ...Part) (doc, []byte) {
 	t.Helper()
-	raw, err := Build(testPlugins(t), "https://saa.example.com", "test")
+	raw, err := Build(testPlugins(t), "https://saa.example.com", "test", parts...)
 	if err != nil {
 		t.Fatal(err)
 	}

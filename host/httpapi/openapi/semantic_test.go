@@ -17,19 +17,6 @@ import (
 	"github.com/secure-agent/saa/semantic"
 )
 
-func buildSemantic(t *testing.T) (doc, []byte) {
-	t.Helper()
-	raw, err := Build(testPlugins(t), "https://saa.example.com", "test", PartSemantic)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var d doc
-	if err := json.Unmarshal(raw, &d); err != nil {
-		t.Fatal(err)
-	}
-	return d, raw
-}
-
 var semanticOps = map[string]string{
 	"/v1/semantic/datasets":        "listSemanticDatasets",
 	"/v1/semantic/datasets/{name}": "getSemanticDataset",
@@ -38,7 +25,7 @@ var semanticOps = map[string]string{
 
 func TestBuildSemanticOnlyWhenMounted(t *testing.T) {
 	without, _ := build(t)
-	with, _ := buildSemantic(t)
+	with, _ := build(t, PartSemantic)
 	for path, id := range semanticOps {
 		if _, ok := without.Paths[path]; ok {
 			t.Errorf("%s is documented without the semantic part", path)
@@ -79,7 +66,7 @@ func TestBuildSemanticOnlyWhenMounted(t *testing.T) {
 // TestBuildSemanticPassesRedoclyLint lints the document with the semantic
 // part, as TestBuildPassesRedoclyLint does without it.
 func TestBuildSemanticPassesRedoclyLint(t *testing.T) {
-	_, raw := buildSemantic(t)
+	_, raw := build(t, PartSemantic)
 	path := filepath.Join(t.TempDir(), "openapi.json")
 	if err := os.WriteFile(path, raw, 0o600); err != nil {
 		t.Fatal(err)
@@ -138,7 +125,7 @@ func everyContextMember() *semantic.Context {
 // every member of the types, the demo layer, and a dataset whose fields
 // the caller may not see.
 func TestSemanticSchemasMatchTheEncodedTypes(t *testing.T) {
-	_, raw := buildSemantic(t)
+	_, raw := build(t, PartSemantic)
 	c, err := openapitest.New(raw, openapitest.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +170,7 @@ func TestSemanticSchemasMatchTheEncodedTypes(t *testing.T) {
 // TestSemanticSchemasRefuseUnknownMembers shows the check above can fail: a
 // member the schemas do not name, at any depth, is refused.
 func TestSemanticSchemasRefuseUnknownMembers(t *testing.T) {
-	_, raw := buildSemantic(t)
+	_, raw := build(t, PartSemantic)
 	c, err := openapitest.New(raw, openapitest.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
@@ -226,7 +213,7 @@ func TestSemanticSchemasRefuseUnknownMembers(t *testing.T) {
 // TestSemanticProblemsAreDocumented: the answers other than 200 the
 // handlers give.
 func TestSemanticProblemsAreDocumented(t *testing.T) {
-	_, raw := buildSemantic(t)
+	_, raw := build(t, PartSemantic)
 	c, err := openapitest.New(raw, openapitest.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)

@@ -39,21 +39,13 @@ func (s *Server) serveAnthropic(w http.ResponseWriter, r *http.Request) {
 		anthropicError(w, http.StatusInternalServerError, "api_error", "llmtest: no scripted turn left", "")
 		return
 	}
-	if turn.Delay > 0 {
-		select {
-		case <-time.After(turn.Delay):
-		case <-r.Context().Done():
-			return
-		}
+	if !turn.wait(r.Context()) {
+		return
 	}
 	switch {
 	case turn.Status != 0 && turn.Status != http.StatusOK:
-		msg := turn.Message
-		if msg == "" {
-			msg = "scripted failure"
-		}
 		kind := map[int]string{429: "rate_limit_error", 401: "authentication_error", 529: "overloaded_error"}[turn.Status]
-		anthropicError(w, turn.Status, kind, msg, turn.RetryAfter)
+		anthropicError(w, turn.Status, kind, turn.failure(), turn.RetryAfter)
 	case turn.Raw != "":
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, turn.Raw)

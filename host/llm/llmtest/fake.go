@@ -8,6 +8,7 @@
 package llmtest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -153,20 +154,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "llmtest: no scripted turn left", "")
 		return
 	}
-	if turn.Delay > 0 {
-		select {
-		case <-time.After(turn.Delay):
-		case <-r.Context().Done():
-			return
-		}
+	if !turn.wait(r.Context()) {
+		return
 	}
 	switch {
 	case turn.Status != 0 && turn.Status != http.StatusOK:
-		msg := turn.Message
-		if msg == "" {
-			msg = "scripted failure"
-		}
-		writeError(w, turn.Status, msg, turn.RetryAfter)
+		writeError(w, turn.Status, turn.failure(), turn.RetryAfter)
 	case turn.Raw != "":
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, turn.Raw)
@@ -264,4 +257,25 @@ func usageOf(t Turn) llm.Usage {
 		return llm.Usage{PromptTokens: 10, CompletionTokens: 5, TotalTokens: 15}
 	}
 	return t.Usage
+}
+
+// wait sleeps the turn's Delay; false if the request ended first.
+func (t Turn) wait(ctx context.Context) bool {
+	if t.Delay <= 0 {
+		return true
+	}
+	select {
+	case <-time.After(t.Delay):
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// failure is the message of a scripted failure.
+func (t Turn) failure() string {
+	if t.Message == "" {
+		return "scripted failure"
+	}
+	return t.Message
 }
